@@ -1,0 +1,143 @@
+// Environment → typed configuration (SPEC section 7). Every problem is reported at once; the
+// caller prints ConfigError.message and exits 2. The Mongo URI password never appears in output.
+import { z } from "zod";
+import { ConfigError, type InputIssue } from "./domain/errors.js";
+
+const intIn = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, { message: "must be a whole number" })
+    .transform(Number)
+    .pipe(
+      z
+        .number()
+        .int()
+        .min(min, { message: `must be >= ${min}` })
+        .max(max, { message: `must be <= ${max}` }),
+    );
+
+const bool = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.enum(["true", "false", "1", "0", "yes", "no"], { message: "must be true or false" }))
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+
+const regexText = z.string().refine(
+  (s) => {
+    try {
+      new RegExp(s);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: "must be a valid regular expression" },
+);
+
+const envSchema = z.object({
+  EDI_MONGODB_URI: z
+    .string()
+    .trim()
+    .regex(/^mongodb(\+srv)?:\/\/.+/, { message: "must start with mongodb:// or mongodb+srv://" })
+    .optional(),
+  EDI_DATABASE_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,63}$/, { message: "must be 1-63 letters, digits, _ or -" })
+    .default("scriptlogic"),
+  EDI_OUTPUT_DIR: z.string().min(1).default("837_output"),
+  EDI_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  EDI_MAX_POOL_SIZE: intIn(1, 1000).default(50),
+  EDI_BATCH_SIZE: intIn(1, 5000).default(500),
+  EDI_WINDOW_MS: intIn(10, 3_600_000).default(5000),
+  EDI_MAX_IN_FLIGHT: intIn(1, 1_000_000).default(10_000),
+  EDI_TIMEOUT_MS: intIn(100, 600_000).default(30_000),
+  EDI_CHECKPOINT_INTERVAL_MS: intIn(10, 3_600_000).default(1000),
+  EDI_METRICS_PORT: intIn(0, 65_535).default(9464),
+  EDI_STREAM_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,100}$/, { message: "must be 1-100 letters, digits, _ . or -" })
+    .default("claim_detail"),
+  EDI_MARK_BILLED: bool.default(true),
+  EDI_ON_TOKEN_LOST: z.enum(["rescan", "fail"]).default("rescan"),
+  EDI_SHUTDOWN_TIMEOUT_MS: intIn(100, 600_000).default(30_000),
+  EDI_GROUP_FILTER: regexText.optional(),
+});
+
+export type Config = {
+  readonly mongoUri: string | undefined;
+  readonly databaseName: string;
+  readonly outputDir: string;
+  readonly logLevel: z.output<typeof envSchema>["EDI_LOG_LEVEL"];
+  readonly maxPoolSize: number;
+  readonly batchSize: number;
+  readonly windowMs: number;
+  readonly maxInFlight: number;
+  readonly timeoutMs: number;
+  readonly checkpointIntervalMs: number;
+  readonly metricsPort: number;
+  readonly streamName: string;
+  readonly markBilled: boolean;
+  readonly onTokenLost: "rescan" | "fail";
+  readonly shutdownTimeoutMs: number;
+  readonly groupFilter: string | undefined;
+};
+
+/** Every variable claimflow reads, in documentation order (README and .env.example follow it). */
+export const CONFIG_VARIABLES = Object.keys(envSchema.shape) as (keyof typeof envSchema.shape)[];
+
+/** Empty strings mean "unset" so `EDI_X=` in an env file falls back to the default. */
+function present(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of CONFIG_VARIABLES) {
+    const v = env[key];
+    if (v !== undefined && v !== "") out[key] = v;
+  }
+  return out;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const r = envSchema.safeParse(present(env));
+  if (!r.success) {
+    const issues: InputIssue[] = r.error.issues.map((i) => ({
+      path: i.path.map(String).join(".") || "(env)",
+      message: i.code === "invalid_value" ? `must be one of ${i.values.join(", ")}` : i.message,
+    }));
+    throw new ConfigError(issues);
+  }
+  const e = r.data;
+  const cfg: Config = {
+    mongoUri: e.EDI_MONGODB_URI,
+    databaseName: e.EDI_DATABASE_NAME,
+    outputDir: e.EDI_OUTPUT_DIR,
+    logLevel: e.EDI_LOG_LEVEL,
+    maxPoolSize: e.EDI_MAX_POOL_SIZE,
+    batchSize: e.EDI_BATCH_SIZE,
+    windowMs: e.EDI_WINDOW_MS,
+    maxInFlight: e.EDI_MAX_IN_FLIGHT,
+    timeoutMs: e.EDI_TIMEOUT_MS,
+    checkpointIntervalMs: e.EDI_CHECKPOINT_INTERVAL_MS,
+    metricsPort: e.EDI_METRICS_PORT,
+    streamName: e.EDI_STREAM_NAME,
+    markBilled: e.EDI_MARK_BILLED,
+    onTokenLost: e.EDI_ON_TOKEN_LOST,
+    shutdownTimeoutMs: e.EDI_SHUTDOWN_TIMEOUT_MS,
+    groupFilter: e.EDI_GROUP_FILTER,
+  };
+  if (cfg.batchSize > cfg.maxInFlight) {
+    throw new ConfigError([
+      { path: "EDI_BATCH_SIZE", message: `must not exceed EDI_MAX_IN_FLIGHT (${cfg.maxInFlight})` },
+    ]);
+  }
+  return cfg;
+}
+
+/** The URI with any password replaced, for logs and `status`. */
+export function maskUri(uri: string | undefined): string {
+  if (!uri) return "(embedded)";
+  return uri.replace(/^(mongodb(?:\+srv)?:\/\/)([^@/]*)@/, (_m, scheme: string, cred: string) => {
+    const user = cred.split(":")[0] ?? "";
+    return `${scheme}${user}${cred.includes(":") ? ":***" : ""}@`;
+  });
+}

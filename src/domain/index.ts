@@ -1,0 +1,10 @@
+export * from "./claim.js";
+export * from "./client.js";
+export * from "./errors.js";
+export * from "./joined-claim.js";
+export * from "./money.js";
+export * from "./npi.js";
+export * from "./npi-record.js";
+export * from "./patient.js";
+export * from "./safe-keys.js";
+export { type ParseResult, parseDocument, toIssues } from "./schema-parts.js";

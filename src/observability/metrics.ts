@@ -1,0 +1,179 @@
+// Every metric of SPEC section 6, on a registry of its own (so tests and the CLI can build as
+// many as they like). Names carry the `claimflow_` prefix; Node defaults are included.
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+
+/** Ready-to-file latency spans sub-second (small windows) to minutes (backlog after a restart). */
+const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 7.5, 10, 15, 30, 60, 120, 300, 600];
+const BATCH_SIZE_BUCKETS = [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000];
+const ENRICH_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+export const CIRCUIT_STATE = { closed: 0, halfOpen: 1, open: 2 } as const;
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly eventsReceived: Counter<"operation">;
+  readonly eventsSkipped: Counter<"reason">;
+  readonly claimsEmitted: Counter;
+  readonly claimsDuplicate: Counter;
+  readonly claimsDeadLettered: Counter<"reason">;
+  readonly batches: Counter<"outcome">;
+  readonly batchSize: Histogram;
+  readonly readyToFileLatency: Histogram;
+  readonly enrichmentLatency: Histogram;
+  readonly streamLag: Gauge;
+  readonly checkpointAge: Gauge;
+  readonly bufferedClaims: Gauge;
+  readonly openWindows: Gauge;
+  readonly mongoErrors: Counter<"operation">;
+  readonly tokenLost: Counter;
+  readonly restarts: Counter<"reason">;
+  readonly circuitState: Gauge;
+  readonly oplogWindow: Gauge;
+  readonly checkpointHeadroom: Gauge;
+  readonly reservedBatches: Gauge;
+  readonly deadLetters: Gauge;
+  readonly readyBacklog: Gauge;
+  readonly lastFileTimestamp: Gauge;
+  readonly streaming: Gauge;
+  readonly phiEncryptionEnabled: Gauge;
+
+  constructor(opts: { collectDefaults?: boolean } = {}) {
+    const registers = [this.registry];
+    if (opts.collectDefaults !== false)
+      collectDefaultMetrics({ register: this.registry, prefix: "claimflow_" });
+    this.eventsReceived = new Counter({
+      name: "claimflow_events_received_total",
+      help: "Change events and catch-up documents read, by operation (insert, update, replace, scan, ...)",
+      labelNames: ["operation"],
+      registers,
+    });
+    this.eventsSkipped = new Counter({
+      name: "claimflow_events_skipped_total",
+      help: "Events read but not billed, by reason (not_ready, document_deleted, delete, drop, rename, ...)",
+      labelNames: ["reason"],
+      registers,
+    });
+    this.claimsEmitted = new Counter({
+      name: "claimflow_claims_emitted_total",
+      help: "Claim versions written to an 837 file",
+      registers,
+    });
+    this.claimsDuplicate = new Counter({
+      name: "claimflow_claims_duplicate_total",
+      help: "Claim versions dropped because they were already emitted (idempotency)",
+      registers,
+    });
+    this.claimsDeadLettered = new Counter({
+      name: "claimflow_claims_dead_lettered_total",
+      help: "Claim versions sent to dead_letters, by reason",
+      labelNames: ["reason"],
+      registers,
+    });
+    this.batches = new Counter({
+      name: "claimflow_batches_total",
+      help: "837 batches by outcome (written, recovered, empty, failed)",
+      labelNames: ["outcome"],
+      registers,
+    });
+    this.batchSize = new Histogram({
+      name: "claimflow_batch_size_claims",
+      help: "Claims per written 837 file",
+      buckets: BATCH_SIZE_BUCKETS,
+      registers,
+    });
+    this.readyToFileLatency = new Histogram({
+      name: "claimflow_ready_to_file_latency_seconds",
+      help: "Time from a claim's change event (cluster time) to its file being durable",
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.enrichmentLatency = new Histogram({
+      name: "claimflow_enrichment_latency_seconds",
+      help: "Time spent on the batched patient/client/npi lookups of one batch",
+      buckets: ENRICH_BUCKETS,
+      registers,
+    });
+    this.streamLag = new Gauge({
+      name: "claimflow_stream_lag_seconds",
+      help: "Age of the cluster time of the last change event read",
+      registers,
+    });
+    this.checkpointAge = new Gauge({
+      name: "claimflow_checkpoint_age_seconds",
+      help: "Seconds since the stored resume token was last advanced",
+      registers,
+    });
+    this.bufferedClaims = new Gauge({
+      name: "claimflow_buffered_claims",
+      help: "Claims read but not yet durably batched, skipped or dead-lettered (bounded by EDI_MAX_IN_FLIGHT)",
+      registers,
+    });
+    this.openWindows = new Gauge({
+      name: "claimflow_open_windows",
+      help: "(group_id, client_id) windows currently buffering claims",
+      registers,
+    });
+    this.mongoErrors = new Counter({
+      name: "claimflow_mongo_errors_total",
+      help: "MongoDB operation failures, by operation",
+      labelNames: ["operation"],
+      registers,
+    });
+    this.tokenLost = new Counter({
+      name: "claimflow_token_lost_total",
+      help: "Resume tokens found unusable (history lost / token not found)",
+      registers,
+    });
+    this.restarts = new Counter({
+      name: "claimflow_stream_restarts_total",
+      help: "Change stream restarts, by reason (transient, invalidate, token_lost)",
+      labelNames: ["reason"],
+      registers,
+    });
+    this.circuitState = new Gauge({
+      name: "claimflow_circuit_state",
+      help: "MongoDB circuit breaker: 0 closed, 1 half-open, 2 open",
+      registers,
+    });
+    this.oplogWindow = new Gauge({
+      name: "claimflow_oplog_window_seconds",
+      help: "Age of the oldest entry in local.oplog.rs (how far back a resume token can reach)",
+      registers,
+    });
+    this.checkpointHeadroom = new Gauge({
+      name: "claimflow_checkpoint_headroom_seconds",
+      help: "Oplog window minus checkpoint age: time left before the stored token falls off the oplog",
+      registers,
+    });
+    this.reservedBatches = new Gauge({
+      name: "claimflow_reserved_batches",
+      help: "Batches reserved in the ledger but not yet written (non-zero only briefly, or after a crash)",
+      registers,
+    });
+    this.deadLetters = new Gauge({
+      name: "claimflow_dead_letters",
+      help: "Rows currently in dead_letters",
+      registers,
+    });
+    this.readyBacklog = new Gauge({
+      name: "claimflow_ready_backlog_claims",
+      help: "Claims with status ready in claim_detail (sampled)",
+      registers,
+    });
+    this.lastFileTimestamp = new Gauge({
+      name: "claimflow_last_file_timestamp_seconds",
+      help: "Unix time of the last 837 file written",
+      registers,
+    });
+    this.streaming = new Gauge({
+      name: "claimflow_streaming",
+      help: "1 while the processor holds its lease and reads the change stream",
+      registers,
+    });
+    this.phiEncryptionEnabled = new Gauge({
+      name: "claimflow_phi_encryption_enabled",
+      help: "1 when stored batch content is encrypted at rest (EDI_CONTENT_KEY set)",
+      registers,
+    });
+  }
+}

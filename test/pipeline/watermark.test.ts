@@ -1,0 +1,80 @@
+import { describe, expect, it } from "vitest";
+import { InFlightLimiter } from "../../src/pipeline/in-flight.js";
+import { Watermark } from "../../src/pipeline/watermark.js";
+
+const tok = (n: number) => ({ token: { _data: `T${n}` } });
+
+describe("Watermark", () => {
+  it("never passes an event that is not yet done", () => {
+    const w = new Watermark();
+    const a = w.track(tok(1));
+    const b = w.track(tok(2));
+    const c = w.track(tok(3));
+    w.ack(c);
+    expect(w.safePosition.position).toBeUndefined();
+    w.ack(a);
+    expect(w.safePosition.position).toEqual(tok(1));
+    w.ack(b);
+    expect(w.safePosition.position).toEqual(tok(3));
+    expect(w.pending).toBe(0);
+  });
+
+  it("moves to an idle post-batch token only once everything before it is done", () => {
+    const w = new Watermark();
+    const a = w.track(tok(1));
+    w.mark(tok(2));
+    w.mark(tok(3)); // coalesces with the previous mark
+    expect(w.safePosition.position).toBeUndefined();
+    w.ack(a);
+    expect(w.safePosition.position).toEqual(tok(3));
+  });
+
+  it("keeps catch-up documents (no token) from moving the checkpoint until the scan end mark", () => {
+    const w = new Watermark();
+    const s1 = w.track(undefined);
+    const s2 = w.track(undefined);
+    w.mark({ clusterTime: { t: 100, i: 1 } });
+    w.ack(s1);
+    const before = w.safePosition.version;
+    expect(w.safePosition.position).toBeUndefined();
+    w.ack(s2);
+    expect(w.safePosition.position).toEqual({ clusterTime: { t: 100, i: 1 } });
+    expect(w.safePosition.version).toBeGreaterThan(before);
+  });
+
+  it("forgets queued tokens after a token loss", () => {
+    const w = new Watermark();
+    const a = w.track(tok(1));
+    w.dropPositions();
+    w.ack(a);
+    expect(w.safePosition.position).toBeUndefined();
+  });
+
+  it("stays correct across many out-of-order acks (compaction)", () => {
+    const w = new Watermark();
+    const seqs = Array.from({ length: 5000 }, (_, i) => w.track(tok(i)));
+    for (let i = seqs.length - 1; i >= 1; i -= 2) w.ack(seqs[i] as number);
+    for (let i = 0; i < seqs.length; i += 2) w.ack(seqs[i] as number);
+    expect(w.safePosition.position).toEqual(tok(4999));
+    expect(w.pending).toBe(0);
+  });
+});
+
+describe("InFlightLimiter", () => {
+  it("pauses at the bound and resumes when a permit is released", async () => {
+    const l = new InFlightLimiter(2);
+    await l.acquire();
+    await l.acquire();
+    let third = false;
+    const p = l.acquire().then(() => {
+      third = true;
+    });
+    await Promise.resolve();
+    expect(third).toBe(false);
+    expect(l.inFlight).toBe(2);
+    l.release();
+    await p;
+    expect(third).toBe(true);
+    expect(l.inFlight).toBe(2);
+  });
+});

@@ -9,6 +9,17 @@ const ENRICH_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
 
 export const CIRCUIT_STATE = { closed: 0, halfOpen: 1, open: 2 } as const;
 
+/**
+ * prom-client defaults that break the exposition conventions (`promtool check metrics`: a gauge
+ * must not end in `_total`). Each is the sum of its by-type sibling (`..._active_handles`), so
+ * nothing is lost by dropping them.
+ */
+const NONCONFORMING_DEFAULTS = [
+  "claimflow_nodejs_active_handles_total",
+  "claimflow_nodejs_active_requests_total",
+  "claimflow_nodejs_active_resources_total",
+];
+
 export class Metrics {
   readonly registry = new Registry();
   readonly eventsReceived: Counter<"operation">;
@@ -39,8 +50,10 @@ export class Metrics {
 
   constructor(opts: { collectDefaults?: boolean } = {}) {
     const registers = [this.registry];
-    if (opts.collectDefaults !== false)
+    if (opts.collectDefaults !== false) {
       collectDefaultMetrics({ register: this.registry, prefix: "claimflow_" });
+      for (const name of NONCONFORMING_DEFAULTS) this.registry.removeSingleMetric(name);
+    }
     this.eventsReceived = new Counter({
       name: "claimflow_events_received_total",
       help: "Change events and catch-up documents read, by operation (insert, update, replace, scan, ...)",

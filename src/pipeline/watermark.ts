@@ -36,7 +36,7 @@ export class Watermark {
    */
   mark(position: StreamPosition): void {
     const last = this.queue[this.queue.length - 1];
-    if (last && last.done && this.queue.length - 1 >= this.head) {
+    if (last?.done && this.queue.length - 1 >= this.head) {
       last.position = position;
     } else {
       this.queue.push({ seq: this.nextSeq++, position, done: true });

@@ -1,4 +1,5 @@
 export * from "./audit-log.js";
+export * from "./bundle.js";
 export * from "./change-feed.js";
 export * from "./checkpoint-store.js";
 export * from "./claim-store.js";
@@ -8,3 +9,4 @@ export * from "./file-sink.js";
 export * from "./lease.js";
 export * from "./ledger.js";
 export * from "./lookups.js";
+export * from "./stats.js";

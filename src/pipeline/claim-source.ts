@@ -1,0 +1,301 @@
+// The source owns resumability, in one place (like the driver's change_stream.ts): where to
+// start (stored token, or a catch-up scan from cluster time T0), reading with backpressure,
+// idle post-batch tokens, and the restart state machine:
+//
+//   starting ─► catching_up ─► streaming ─┬─► (transient error)  ─► resume after last token
+//                  ▲                      ├─► (token lost)       ─► clear checkpoint ─► catch-up (rescan) | fail
+//                  └──────────────────────┴─► (invalidate)       ─► startAfter + catch-up
+//
+// Items leave as an RxJS Observable; each carries the watermark sequence it must be acked with.
+import { Observable } from "rxjs";
+import { ResumeTokenLostError, StreamInvalidatedError } from "../domain/errors.js";
+import type { ClaimVersionRef } from "../domain/joined-claim.js";
+import type { Logger } from "../observability/logger.js";
+import type { Metrics } from "../observability/metrics.js";
+import type {
+  ChangeCursor,
+  ChangeEvent,
+  ChangeFeed,
+  ClusterTime,
+  FeedFilter,
+  ResumeToken,
+  StartPosition,
+} from "../ports/change-feed.js";
+import type { CheckpointStore } from "../ports/checkpoint-store.js";
+import type { ClaimStore } from "../ports/claim-store.js";
+import type { Clock } from "../ports/clock.js";
+import type { Ledger } from "../ports/ledger.js";
+import type { InFlightLimiter } from "./in-flight.js";
+import { errorSummary, isCancellation, type Resilience } from "./resilience.js";
+import { sleep } from "./sleep.js";
+import type { Watermark } from "./watermark.js";
+
+export type SourceState = "starting" | "catching_up" | "streaming" | "restarting" | "stopped";
+
+export interface SourceItem {
+  readonly seq: number;
+  readonly origin: "scan" | "stream";
+  readonly operationType: ChangeEvent["operationType"] | "scan";
+  /** The claim document; null when the event's document was deleted since. */
+  readonly doc: Record<string, unknown> | null;
+  readonly eventTimeMs: number;
+}
+
+export interface ClaimSourceDeps {
+  readonly streamName: string;
+  readonly filter: FeedFilter;
+  readonly onTokenLost: "rescan" | "fail";
+  readonly scanPageSize: number;
+  readonly feed: ChangeFeed;
+  readonly claims: ClaimStore;
+  readonly checkpoints: CheckpointStore;
+  readonly ledger: Ledger;
+  readonly watermark: Watermark;
+  readonly limiter: InFlightLimiter;
+  readonly resilience: Resilience;
+  readonly clock: Clock;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+}
+
+interface Plan {
+  readonly position: StartPosition;
+  /** Cluster time the catch-up scan covers up to; undefined when resuming from a token. */
+  readonly scanUpTo: ClusterTime | undefined;
+}
+
+/** Raised when EDI_ON_TOKEN_LOST=fail: the processor must exit non-zero. */
+export class TokenLostFatalError extends Error {
+  constructor(override readonly cause: ResumeTokenLostError) {
+    super(`${cause.message}; EDI_ON_TOKEN_LOST=fail, so claimflow stops`);
+    this.name = "TokenLostFatalError";
+  }
+}
+
+export class ClaimSource {
+  private stopping = false;
+  private cursor: ChangeCursor | undefined;
+  private lastToken: ResumeToken | undefined;
+  private lastPostBatch: unknown;
+  private readonly abort = new AbortController();
+  state: SourceState = "starting";
+
+  constructor(private readonly deps: ClaimSourceDeps) {}
+
+  items(): Observable<SourceItem> {
+    return new Observable<SourceItem>((subscriber) => {
+      this.loop((item) => subscriber.next(item)).then(
+        () => subscriber.complete(),
+        (err) => (isCancellation(err) && this.stopping ? subscriber.complete() : subscriber.error(err)),
+      );
+      return () => this.stop();
+    });
+  }
+
+  /** Stops reading: the in-progress pull finishes, nothing new is emitted, the cursor closes. */
+  stop(): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.abort.abort();
+    this.deps.limiter.wakeAll();
+    void this.cursor?.close().catch(() => undefined);
+  }
+
+  private async loop(emit: (item: SourceItem) => void): Promise<void> {
+    let plan = await this.initialPlan();
+    while (!this.stopping) {
+      try {
+        if (plan.scanUpTo) {
+          this.state = "catching_up";
+          await this.scan(emit, plan.scanUpTo);
+          if (this.stopping) break;
+        }
+        this.state = "streaming";
+        await this.stream(emit, plan.position);
+      } catch (err) {
+        if (this.stopping) break;
+        plan = await this.recover(err, plan);
+      }
+    }
+    this.state = "stopped";
+  }
+
+  private async initialPlan(): Promise<Plan> {
+    const d = this.deps;
+    const cp = await d.resilience.run(() => d.checkpoints.load(d.streamName), this.abort.signal);
+    if (cp?.token) {
+      d.logger.info({ stream: d.streamName, source: cp.source }, "resuming after the stored token");
+      return { position: { kind: "resumeAfter", token: cp.token }, scanUpTo: undefined };
+    }
+    // No token (first start, or reset by an operator to a time / cleared): scan what is ready
+    // and not yet emitted, then stream from T0 — nothing between the two is missed.
+    const t0 =
+      cp?.clusterTime ?? (await d.resilience.run(() => d.feed.currentClusterTime(), this.abort.signal));
+    d.logger.info(
+      { stream: d.streamName, clusterTime: t0, reason: cp ? "checkpoint reset to a time" : "no checkpoint" },
+      "catch-up scan, then streaming from the cluster time",
+    );
+    return { position: { kind: "atClusterTime", clusterTime: t0 }, scanUpTo: t0 };
+  }
+
+  private async recover(err: unknown, plan: Plan): Promise<Plan> {
+    const d = this.deps;
+    await this.closeCursor();
+    if (err instanceof ResumeTokenLostError) {
+      d.metrics.tokenLost.inc();
+      d.metrics.restarts.inc({ reason: "token_lost" });
+      d.logger.error({ stream: d.streamName, serverCode: err.serverCode }, "resume token lost");
+      // Clear before anything else, so a restart never loops on a dead token.
+      await d.resilience.run(() => d.checkpoints.clear(d.streamName), this.abort.signal);
+      d.watermark.dropPositions();
+      this.lastToken = undefined;
+      if (d.onTokenLost === "fail") throw new TokenLostFatalError(err);
+      const t0 = await d.resilience.run(() => d.feed.currentClusterTime(), this.abort.signal);
+      return { position: { kind: "atClusterTime", clusterTime: t0 }, scanUpTo: t0 };
+    }
+    if (err instanceof StreamInvalidatedError) {
+      d.metrics.restarts.inc({ reason: "invalidate" });
+      d.logger.warn(
+        { stream: d.streamName },
+        "change stream invalidated; restarting after it with a catch-up scan",
+      );
+      this.lastToken = undefined;
+      const t0 = await d.resilience.run(() => d.feed.currentClusterTime(), this.abort.signal);
+      return { position: { kind: "startAfter", token: err.invalidateToken as ResumeToken }, scanUpTo: t0 };
+    }
+    if (err instanceof TokenLostFatalError) throw err;
+    d.metrics.restarts.inc({ reason: "transient" });
+    d.metrics.mongoErrors.inc({ operation: "change_stream" });
+    d.logger.warn({ err: errorSummary(err) }, "change stream failed; resuming after the last token");
+    // Let the breaker see the failure and wait out a backoff before reopening.
+    await d.resilience.run(async () => undefined, this.abort.signal);
+    await sleep(250 + Math.random() * 750, this.abort.signal);
+    if (this.lastToken)
+      return { position: { kind: "resumeAfter", token: this.lastToken }, scanUpTo: undefined };
+    return { position: plan.position, scanUpTo: undefined };
+  }
+
+  private async scan(emit: (item: SourceItem) => void, upTo: ClusterTime): Promise<void> {
+    const d = this.deps;
+    let after: unknown;
+    let total = 0;
+    do {
+      const page = await d.resilience.run(
+        () => d.claims.scanReady(d.filter, after, d.scanPageSize),
+        this.abort.signal,
+      );
+      after = page.next;
+      // Skip what is already emitted here, so a restart with markBilled=false stays cheap.
+      const refs = page.docs.map(refOfDoc).filter((r): r is ClaimVersionRef => r !== undefined);
+      const emitted = refs.length
+        ? new Set(
+            (await d.resilience.run(() => d.ledger.findEmitted(refs), this.abort.signal)).map(
+              (r) => `${r.claim_number}\u0000${r.version}`,
+            ),
+          )
+        : new Set<string>();
+      for (const doc of page.docs) {
+        const ref = refOfDoc(doc);
+        if (ref && emitted.has(`${ref.claim_number}\u0000${ref.version}`)) continue;
+        await d.limiter.acquire();
+        if (this.stopping) return;
+        const seq = d.watermark.track(undefined);
+        d.metrics.eventsReceived.inc({ operation: "scan" });
+        total++;
+        emit({ seq, origin: "scan", operationType: "scan", doc, eventTimeMs: docTime(doc, d.clock) });
+      }
+    } while (after !== undefined && !this.stopping);
+    if (this.stopping) return;
+    // Everything up to T0 is now read; once it is all done, a restart may start at T0.
+    d.watermark.mark({ clusterTime: upTo });
+    d.logger.info({ claims: total }, "catch-up scan complete");
+  }
+
+  private async stream(emit: (item: SourceItem) => void, start: StartPosition): Promise<void> {
+    const d = this.deps;
+    this.cursor = await d.resilience.run(() => d.feed.open(start, d.filter), this.abort.signal);
+    const cursor = this.cursor;
+    d.metrics.streaming.set(1);
+    try {
+      while (!this.stopping) {
+        await d.limiter.acquire();
+        if (this.stopping) {
+          d.limiter.release();
+          return;
+        }
+        let ev: ChangeEvent | null;
+        try {
+          ev = await cursor.tryNext();
+        } catch (err) {
+          d.limiter.release();
+          throw err;
+        }
+        if (ev === null) {
+          d.limiter.release();
+          this.onIdle(cursor);
+          continue;
+        }
+        this.lastToken = ev.token;
+        d.metrics.eventsReceived.inc({ operation: ev.operationType });
+        if (ev.clusterTime)
+          d.metrics.streamLag.set(Math.max(0, d.clock.now().getTime() / 1000 - ev.clusterTime.t));
+        const position = { token: ev.token, clusterTime: ev.clusterTime };
+        if (
+          ev.operationType === "insert" ||
+          ev.operationType === "update" ||
+          ev.operationType === "replace"
+        ) {
+          const seq = d.watermark.track(position);
+          emit({
+            seq,
+            origin: "stream",
+            operationType: ev.operationType,
+            doc: ev.fullDocument,
+            eventTimeMs:
+              ev.wallTime?.getTime() ?? (ev.clusterTime ? ev.clusterTime.t * 1000 : d.clock.now().getTime()),
+          });
+        } else {
+          // delete / drop / rename: nothing to bill; note it and move the watermark past it.
+          d.limiter.release();
+          d.metrics.eventsSkipped.inc({ reason: ev.operationType });
+          d.logger.info(
+            { operation: ev.operationType, documentKey: String(ev.documentKey ?? "") },
+            "event skipped",
+          );
+          d.watermark.mark(position);
+        }
+      }
+    } finally {
+      d.metrics.streaming.set(0);
+    }
+  }
+
+  /** An idle stream still advances: the post-batch token covers everything read so far. */
+  private onIdle(cursor: ChangeCursor): void {
+    const token = cursor.postBatchToken();
+    if (!token) return;
+    const key = JSON.stringify(token);
+    if (key === this.lastPostBatch) return;
+    this.lastPostBatch = key;
+    this.lastToken = token;
+    this.deps.watermark.mark({ token });
+    this.deps.metrics.streamLag.set(0);
+  }
+
+  private async closeCursor(): Promise<void> {
+    const c = this.cursor;
+    this.cursor = undefined;
+    await c?.close().catch(() => undefined);
+  }
+}
+
+function refOfDoc(doc: Record<string, unknown>): ClaimVersionRef | undefined {
+  const n = doc.claim_number;
+  const v = doc.version ?? 1;
+  return typeof n === "string" && typeof v === "number" ? { claim_number: n, version: v } : undefined;
+}
+
+function docTime(doc: Record<string, unknown>, clock: Clock): number {
+  const u = doc.updated_at;
+  return u instanceof Date ? u.getTime() : clock.now().getTime();
+}

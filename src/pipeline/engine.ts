@@ -1,0 +1,383 @@
+// The one file that wires the flow (input → pipeline → output, acks flowing back):
+//
+//   ClaimSource ─► classify ─► windowByGroup ─► BatchProcessor ─► ack ─► Watermark ─► Checkpointer
+//   (catch-up +     (schema,     (group,client;    (enrich, render,          (low watermark; saved at most
+//    change stream,  dead         time/size/        reserve, file,            every interval, on idle and
+//    backpressure)   letters)     shutdown)         written, billed)          on shutdown)
+//
+// Lifecycle: lease → recover reserved batches → stream; stop() stops reading, flushes every
+// window, waits for in-flight batches, saves the checkpoint and releases the lease.
+import {
+  EMPTY,
+  from,
+  ignoreElements,
+  mergeMap,
+  type Observable,
+  of,
+  type SchedulerLike,
+  type Subscription,
+} from "rxjs";
+import { CLAIM_NUMBER, parseClaim } from "../domain/claim.js";
+import type { DeadLetterReason, InputIssue } from "../domain/errors.js";
+import type { Logger } from "../observability/logger.js";
+import type { Metrics } from "../observability/metrics.js";
+import type { PipelinePorts } from "../ports/bundle.js";
+import type { Clock } from "../ports/clock.js";
+import { Acker } from "./acker.js";
+import { BatchProcessor, type PendingClaim } from "./batch-processor.js";
+import { ClaimSource, type SourceItem } from "./claim-source.js";
+import { Enricher } from "./enricher.js";
+import { InFlightLimiter } from "./in-flight.js";
+import { LeaseKeeper } from "./lease-keeper.js";
+import { errorSummary, Resilience } from "./resilience.js";
+import { Watermark } from "./watermark.js";
+import { windowByGroup } from "./windows.js";
+
+export interface EngineOptions {
+  readonly streamName: string;
+  readonly groupFilter?: string | undefined;
+  readonly batchSize: number;
+  readonly windowMs: number;
+  readonly maxInFlight: number;
+  readonly checkpointIntervalMs: number;
+  readonly markBilled: boolean;
+  readonly onTokenLost: "rescan" | "fail";
+  readonly shutdownTimeoutMs: number;
+  /** Batches rendered and committed at once (I/O overlap). */
+  readonly batchConcurrency?: number;
+  readonly leaseTtlMs?: number;
+  /** How often gauges backed by queries (reserved, dead letters, oplog window, backlog) refresh. */
+  readonly statsIntervalMs?: number;
+  readonly scanPageSize?: number;
+  readonly resilience?: {
+    breakAfter?: number;
+    halfOpenAfterMs?: number;
+    initialDelayMs?: number;
+    maxDelayMs?: number;
+  };
+  /** Identity in the lease document. */
+  readonly holder: string;
+}
+
+export interface EngineDeps {
+  readonly ports: PipelinePorts;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly scheduler?: SchedulerLike;
+}
+
+export type EngineState = "idle" | "standby" | "recovering" | "running" | "stopping" | "stopped" | "failed";
+
+export class Engine {
+  private readonly watermark = new Watermark();
+  private readonly acker: Acker;
+  private readonly limiter: InFlightLimiter;
+  private readonly resilience: Resilience;
+  private readonly processor: BatchProcessor;
+  private readonly source: ClaimSource;
+  private readonly lease: LeaseKeeper;
+  private readonly groupRegex: RegExp | undefined;
+  private readonly abort = new AbortController();
+  private subscription: Subscription | undefined;
+  private checkpointTimer: NodeJS.Timeout | undefined;
+  private statsTimer: NodeJS.Timeout | undefined;
+  private savedVersion = -1;
+  private lastSavedAt: Date | undefined;
+  private stopPromise: Promise<void> | undefined;
+  private resolveDone!: () => void;
+  private rejectDone!: (err: unknown) => void;
+  /** Settles when the pipeline has ended: resolves after stop(), rejects on a fatal error. */
+  readonly done: Promise<void>;
+  state: EngineState = "idle";
+
+  constructor(
+    private readonly opts: EngineOptions,
+    private readonly deps: EngineDeps,
+  ) {
+    const { ports, metrics, logger, clock } = deps;
+    this.done = new Promise((resolve, reject) => {
+      this.resolveDone = resolve;
+      this.rejectDone = reject;
+    });
+    // Callers that only await stop() must not see an unhandled rejection.
+    this.done.catch(() => undefined);
+    this.groupRegex = opts.groupFilter ? new RegExp(opts.groupFilter) : undefined;
+    this.limiter = new InFlightLimiter(opts.maxInFlight);
+    this.resilience = new Resilience({ ...opts.resilience, metrics, logger });
+    const acker = new Acker(this.watermark, this.limiter, metrics);
+    this.processor = new BatchProcessor({
+      streamName: opts.streamName,
+      markBilled: opts.markBilled,
+      ledger: ports.ledger,
+      claims: ports.claims,
+      deadLetters: ports.deadLetters,
+      sink: ports.sink,
+      audit: ports.audit,
+      enricher: new Enricher(ports.lookups),
+      resilience: this.resilience,
+      acker,
+      clock,
+      metrics,
+      logger,
+      signal: this.abort.signal,
+    });
+    this.source = new ClaimSource({
+      streamName: opts.streamName,
+      filter: { groupFilter: opts.groupFilter },
+      onTokenLost: opts.onTokenLost,
+      scanPageSize: opts.scanPageSize ?? 1000,
+      feed: ports.feed,
+      claims: ports.claims,
+      checkpoints: ports.checkpoints,
+      ledger: ports.ledger,
+      watermark: this.watermark,
+      limiter: this.limiter,
+      resilience: this.resilience,
+      clock,
+      metrics,
+      logger,
+    });
+    this.lease = new LeaseKeeper({
+      leases: ports.leases,
+      streamName: opts.streamName,
+      holder: opts.holder,
+      ttlMs: opts.leaseTtlMs ?? 15_000,
+      clock,
+      logger,
+      onLost: () =>
+        this.fail(new Error(`lease of stream "${opts.streamName}" was lost to another processor`)),
+    });
+    this.acker = acker;
+  }
+
+  /** Readiness for /readyz: streaming, holding the lease, circuit closed. */
+  readiness(): { ready: boolean; reason?: string } {
+    if (this.state === "standby")
+      return { ready: false, reason: "standby: another processor holds the lease" };
+    if (this.state !== "running") return { ready: false, reason: `engine ${this.state}` };
+    if (this.resilience.circuitOpen) return { ready: false, reason: "circuit open: MongoDB keeps failing" };
+    if (this.source.state !== "streaming" && this.source.state !== "catching_up")
+      return { ready: false, reason: `source ${this.source.state}` };
+    return { ready: true };
+  }
+
+  get sourceState(): string {
+    return this.source.state;
+  }
+
+  /** Waits for the lease, recovers reserved batches, then starts the pipeline. */
+  async start(): Promise<void> {
+    const { logger, metrics } = this.deps;
+    this.state = "standby";
+    await this.lease.acquire(this.abort.signal);
+    if (this.abort.signal.aborted) return;
+    this.state = "recovering";
+    const recovered = await this.processor.recoverReserved();
+    if (recovered > 0) logger.warn({ batches: recovered }, "wrote batches left reserved by a previous run");
+    this.state = "running";
+    this.startTimers();
+
+    const items = this.source.items();
+    this.subscription = this.pipeline(items).subscribe({
+      error: (err) => this.fail(err),
+      complete: () => logger.info("pipeline drained"),
+    });
+    metrics.bufferedClaims.set(0);
+  }
+
+  private pipeline(items: Observable<SourceItem>) {
+    const { metrics } = this.deps;
+    return items.pipe(
+      mergeMap((item) => this.classify(item)),
+      windowByGroup<PendingClaim>({
+        windowMs: this.opts.windowMs,
+        batchSize: this.opts.batchSize,
+        key: (p) => `${p.claim.group_id}|${p.claim.client_id}`,
+        onOpenWindows: (n) => metrics.openWindows.set(n),
+        ...(this.deps.scheduler ? { scheduler: this.deps.scheduler } : {}),
+      }),
+      mergeMap((w) => from(this.processor.process(w)), this.opts.batchConcurrency ?? 4),
+    );
+  }
+
+  /** Valid ready claims go on; everything else is acked here (skipped or dead-lettered). */
+  private classify(item: SourceItem): Observable<PendingClaim> {
+    const { metrics } = this.deps;
+    if (item.doc === null) {
+      metrics.eventsSkipped.inc({ reason: "document_deleted" });
+      this.acker.ackOne(item.seq);
+      return EMPTY;
+    }
+    const doc = item.doc;
+    const parsed = parseClaim(doc);
+    if (!parsed.ok) {
+      // A claim that is not ready is not ours to judge, even if it is incomplete.
+      if (doc.status !== "ready") return this.skip(item, "not_ready");
+      const reason: DeadLetterReason = parsed.issues.some((i) => i.message.includes('starts with "$"'))
+        ? "unsafe_keys"
+        : "invalid_claim";
+      return this.deadLetter(item, doc, reason, parsed.issues);
+    }
+    const claim = parsed.value;
+    if (claim.status !== "ready") return this.skip(item, "not_ready");
+    if (this.groupRegex && !this.groupRegex.test(claim.group_id)) return this.skip(item, "group_filter");
+    return of({ seq: item.seq, claim, eventTimeMs: item.eventTimeMs });
+  }
+
+  private skip(item: SourceItem, reason: string): Observable<never> {
+    this.deps.metrics.eventsSkipped.inc({ reason });
+    this.acker.ackOne(item.seq);
+    return EMPTY;
+  }
+
+  private deadLetter(
+    item: SourceItem,
+    doc: Record<string, unknown>,
+    reason: DeadLetterReason,
+    issues: InputIssue[],
+  ): Observable<never> {
+    const { ports, metrics, logger, clock } = this.deps;
+    const claimNumber =
+      typeof doc.claim_number === "string" && CLAIM_NUMBER.test(doc.claim_number)
+        ? doc.claim_number
+        : `_id:${String(doc._id ?? "unknown").slice(0, 64)}`;
+    const version = typeof doc.version === "number" && Number.isInteger(doc.version) ? doc.version : 1;
+    const entry = {
+      claimNumber,
+      version,
+      reason,
+      issues,
+      groupId: typeof doc.group_id === "string" ? doc.group_id.slice(0, 40) : undefined,
+      clientId: typeof doc.client_id === "string" ? doc.client_id.slice(0, 64) : undefined,
+    };
+    return from(
+      this.resilience
+        .run(() => ports.deadLetters.record([entry], clock.now()), this.abort.signal)
+        .then(() => {
+          metrics.claimsDeadLettered.inc({ reason });
+          logger.warn({ claim: claimNumber, version, reason, issues }, "claim sent to dead_letters");
+          this.acker.ackOne(item.seq);
+        }),
+    ).pipe(ignoreElements());
+  }
+
+  private startTimers(): void {
+    const { ports, metrics, logger } = this.deps;
+    this.checkpointTimer = setInterval(() => {
+      void this.saveCheckpoint().catch((err) => {
+        metrics.mongoErrors.inc({ operation: "checkpoint" });
+        logger.warn({ err: errorSummary(err) }, "checkpoint save failed; will retry");
+      });
+    }, this.opts.checkpointIntervalMs);
+    this.checkpointTimer.unref();
+    const refreshStats = async () => {
+      try {
+        metrics.reservedBatches.set(await ports.ledger.countReserved());
+        metrics.deadLetters.set(await ports.deadLetters.count());
+        if (ports.stats) {
+          const win = await ports.stats.oplogWindowSeconds();
+          if (win !== null) {
+            metrics.oplogWindow.set(win);
+            const age = this.lastSavedAt
+              ? (this.deps.clock.now().getTime() - this.lastSavedAt.getTime()) / 1000
+              : 0;
+            metrics.checkpointHeadroom.set(win - age);
+          }
+          metrics.readyBacklog.set(await ports.stats.readyBacklog({ groupFilter: this.opts.groupFilter }));
+        }
+      } catch (err) {
+        metrics.mongoErrors.inc({ operation: "stats" });
+        logger.debug({ err: errorSummary(err) }, "stats refresh failed");
+      }
+    };
+    void refreshStats();
+    this.statsTimer = setInterval(() => void refreshStats(), this.opts.statsIntervalMs ?? 15_000);
+    this.statsTimer.unref();
+  }
+
+  /** Saves the low-watermark position when it moved since the last save. */
+  async saveCheckpoint(): Promise<boolean> {
+    const { ports, clock, metrics } = this.deps;
+    const { position, version } = this.watermark.safePosition;
+    const now = clock.now();
+    if (this.lastSavedAt) metrics.checkpointAge.set((now.getTime() - this.lastSavedAt.getTime()) / 1000);
+    if (!position || version === this.savedVersion) return false;
+    await ports.checkpoints.save({
+      streamName: this.opts.streamName,
+      token: position.token,
+      clusterTime: position.clusterTime,
+      updatedAt: now,
+      source: "processor",
+    });
+    this.savedVersion = version;
+    this.lastSavedAt = now;
+    metrics.checkpointAge.set(0);
+    return true;
+  }
+
+  /** Graceful stop: stop reading, flush windows, finish batches, checkpoint, release the lease. */
+  stop(): Promise<void> {
+    this.stopPromise ??= this.doStop();
+    return this.stopPromise;
+  }
+
+  private async doStop(): Promise<void> {
+    const { logger } = this.deps;
+    const wasRunning = this.state === "running";
+    this.state = "stopping";
+    const deadline = setTimeout(
+      () => {
+        logger.error(
+          { timeoutMs: this.opts.shutdownTimeoutMs },
+          "shutdown timeout: abandoning in-flight batches",
+        );
+        this.abort.abort();
+      },
+      Math.max(0, this.opts.shutdownTimeoutMs - 500),
+    );
+    try {
+      if (!wasRunning) {
+        this.abort.abort();
+        this.lease.stop();
+        return;
+      }
+      const drained = new Promise<void>((resolve) => {
+        const sub = this.subscription;
+        if (!sub || sub.closed) return resolve();
+        sub.add(() => resolve());
+      });
+      this.source.stop();
+      await drained;
+      clearInterval(this.checkpointTimer);
+      clearInterval(this.statsTimer);
+      if (!this.abort.signal.aborted) {
+        await this.resilience
+          .run(
+            () => this.saveCheckpoint(),
+            AbortSignal.timeout(Math.max(1000, this.opts.shutdownTimeoutMs / 4)),
+          )
+          .catch((err) => logger.error({ err: errorSummary(err) }, "final checkpoint not saved"));
+      }
+      await this.lease.release();
+    } finally {
+      clearTimeout(deadline);
+      clearInterval(this.checkpointTimer);
+      clearInterval(this.statsTimer);
+      this.state = "stopped";
+      this.resolveDone();
+    }
+  }
+
+  private fail(err: unknown): void {
+    if (this.state === "stopped" || this.state === "failed") return;
+    this.deps.logger.fatal({ err: errorSummary(err) }, "pipeline failed");
+    this.state = "failed";
+    this.abort.abort();
+    this.source.stop();
+    this.lease.stop();
+    clearInterval(this.checkpointTimer);
+    clearInterval(this.statsTimer);
+    this.rejectDone(err);
+  }
+}

@@ -2,6 +2,7 @@
 // exit code). User errors print one line and exit 2; no stack trace for bad input.
 import { Command, CommanderError } from "commander";
 import { ClaimflowError, ConfigError, UsageError } from "../domain/errors.js";
+import { registerRun } from "./run.js";
 
 export async function main(argv: readonly string[]): Promise<number> {
   let exitCode = 0;
@@ -11,13 +12,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
-  program
-    .command("run", { isDefault: true })
-    .description("run the processor (embedded demo replica set when EDI_MONGODB_URI is unset)")
-    .action(() => {
-      process.stderr.write("claimflow: the streaming engine is not built yet\n");
-      exitCode = 1;
-    });
+  const setExit = (code: number) => {
+    exitCode = code;
+  };
+  registerRun(program, setExit);
 
   try {
     await program.parseAsync(argv as string[]);

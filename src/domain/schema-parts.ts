@@ -73,7 +73,10 @@ function ruleMessage(issue: z.core.$ZodIssue): string {
   }
 }
 
-export type ParseResult<T> = { ok: true; value: T } | { ok: false; issues: InputIssue[] };
+export type ParseResult<T> =
+  | { ok: true; value: T }
+  /** `unsafeKeys`: rejected for `$`/`.` keys before the schema ran (an injection attempt). */
+  | { ok: false; issues: InputIssue[]; unsafeKeys?: boolean };
 
 /**
  * Parses an untrusted document: unsafe keys first (so `$where` never reaches a schema), then the
@@ -84,6 +87,7 @@ export function parseDocument<S extends z.ZodType>(schema: S, doc: unknown): Par
   if (unsafe.length > 0) {
     return {
       ok: false,
+      unsafeKeys: true,
       issues: unsafe.map((u) => {
         const at = u.indexOf(": ");
         return { path: u.slice(0, at), message: u.slice(at + 2) };

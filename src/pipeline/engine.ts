@@ -214,10 +214,7 @@ export class Engine {
     if (!parsed.ok) {
       // A claim that is not ready is not ours to judge, even if it is incomplete.
       if (doc.status !== "ready") return this.skip(item, "not_ready");
-      const reason: DeadLetterReason = parsed.issues.some((i) => i.message.includes('starts with "$"'))
-        ? "unsafe_keys"
-        : "invalid_claim";
-      return this.deadLetter(item, doc, reason, parsed.issues);
+      return this.deadLetter(item, doc, parsed.unsafeKeys ? "unsafe_keys" : "invalid_claim", parsed.issues);
     }
     const claim = parsed.value;
     if (claim.status !== "ready") return this.skip(item, "not_ready");

@@ -261,3 +261,24 @@ export function generate(opts: SyntheticOptions): SyntheticData {
   }
   return { clients, npis, patients, claims };
 }
+
+/**
+ * Claims that must end in dead_letters, one per failure class, for the demo and tests:
+ * a missing patient, a bad NPI check digit, a total that does not add up, an unsafe key,
+ * a replacement without the payer's claim number, an unknown client.
+ */
+export function makeInvalidClaims(base: Record<string, unknown>, prefix: string): Record<string, unknown>[] {
+  const variant = (suffix: string, patch: Record<string, unknown>) => ({
+    ...structuredClone(base),
+    claim_number: `${prefix}-${suffix}`,
+    ...patch,
+  });
+  return [
+    variant("NOPATIENT", { patient_id: `${prefix}-GHOST` }),
+    variant("BADNPI", { rendering_npi: "1234567890" }),
+    variant("BADTOTAL", { total_charge: "999999.99" }),
+    variant("UNSAFEKEY", { payer: { payer_id: "60054", name: "AETNA", "ext.note": "x" } }),
+    variant("NOPCCN", { frequency_code: "7" }),
+    variant("NOCLIENT", { client_id: "CLIENT999" }),
+  ];
+}

@@ -1,0 +1,20 @@
+// `claimflow run`: the processor. Exit 0 after a graceful stop, 1 after a fatal error,
+// 2 for bad configuration.
+import type { Command } from "commander";
+import { startProcessor } from "../app/processor.js";
+import { loadConfig } from "../config.js";
+import { createLogger } from "../observability/logger.js";
+
+export function registerRun(program: Command, setExit: (code: number) => void): void {
+  program
+    .command("run", { isDefault: true })
+    .description("run the processor (an embedded demo replica set when EDI_MONGODB_URI is unset)")
+    .action(async () => {
+      const config = loadConfig();
+      const logger = createLogger(config.logLevel);
+      const handle = await startProcessor(config, { logger, handleSignals: true });
+      const code = await handle.exited;
+      logger.flush();
+      setExit(code);
+    });
+}

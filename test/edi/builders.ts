@@ -178,3 +178,93 @@ export function joinSynthetic(data: SyntheticData): Map<string, JoinedClaim[]> {
   }
   return out;
 }
+
+/** Payers used across the golden files (payer id, name). */
+export const PAYERS: readonly (readonly [string, string])[] = [
+  ["60054", "Aetna"],
+  ["87726", "UnitedHealthcare"],
+  ["62308", "Cigna"],
+  ["00431", "Medicare Part B"],
+  ["BCBSIL", "Blue Cross Blue Shield of Illinois"],
+];
+
+const FIRST_NAMES = ["Ana", "Ben", "Chloe", "Dmitri", "Elif", "Farah", "Goran", "Hiro", "Ines", "Jamal"];
+const LAST_NAMES = [
+  "Alvarez",
+  "Brown",
+  "Chen",
+  "Dubois",
+  "Eze",
+  "Fischer",
+  "Gupta",
+  "Haddad",
+  "Ito",
+  "Jones",
+];
+const PROCEDURES = ["99213", "99214", "85025", "36415", "81002", "93000", "90471", "J3420"];
+const DIAGNOSES = ["E119", "I10", "J069", "M545", "R05", "E785", "F419", "K219", "N390", "Z79899"];
+
+/**
+ * Claim `i` of the 100-claim golden batch: every choice is a pure function of `i`, so the batch is
+ * the same on every run without a random generator. It mixes payers, dependents, modifiers,
+ * several lines, drug lines, rendering providers, prior authorizations, replacements and voids.
+ */
+export function batchClaim(i: number): JoinInput {
+  const n = String(i + 1).padStart(4, "0");
+  const [payerId, payerName] = PAYERS[i % PAYERS.length] as readonly [string, string];
+  const dxCount = 1 + (i % 4);
+  const diagnoses = Array.from(
+    { length: dxCount },
+    (_, k) => DIAGNOSES[(i + k) % DIAGNOSES.length] as string,
+  );
+  const lineCount = 1 + (i % 3);
+  const lines = Array.from({ length: lineCount }, (_, k) => {
+    const drug = i % 10 === 3 && k === 0;
+    return lineDoc({
+      procedure_code: drug ? "J3490" : (PROCEDURES[(i + k) % PROCEDURES.length] as string),
+      modifiers: (i + k) % 6 === 0 ? ["25"] : (i + k) % 11 === 0 ? ["59", "RT"] : [],
+      units: 1 + ((i + k) % 3),
+      charge: (((i * 37 + k * 113) % 900) + 25 + (k % 2) * 0.5).toFixed(2),
+      diagnosis_pointers: [1 + (k % dxCount)],
+      ...(k === 1 ? { service_date: "2026-03-11" } : {}),
+      ...(drug
+        ? { ndc: "00002-1433-80", ndc_quantity: 30, ndc_unit: "UN", prescription_number: `RX${n}` }
+        : {}),
+    });
+  });
+  const dependent = i % 3 === 1;
+  const frequency = i % 25 === 24 ? "8" : i % 25 === 12 ? "7" : "1";
+  const subscriber = personDoc({
+    first_name: FIRST_NAMES[i % FIRST_NAMES.length],
+    last_name: LAST_NAMES[(i * 3) % LAST_NAMES.length],
+    member_id: `MBR${n}`,
+  });
+  const patient = dependent
+    ? patientDoc({
+        patient_id: `P${n}`,
+        first_name: FIRST_NAMES[(i + 5) % FIRST_NAMES.length],
+        last_name: subscriber.last_name,
+        dob: "2012-07-15",
+        gender: "U",
+        member_id: `MBR${n}-01`,
+        relationship_code: i % 2 === 0 ? "01" : "19",
+        subscriber,
+      })
+    : patientDoc({ patient_id: `P${n}`, ...subscriber });
+  return {
+    claim: claimDoc({
+      claim_number: `B100-${n}`,
+      patient_id: `P${n}`,
+      payer: { payer_id: payerId, name: payerName },
+      place_of_service: i % 4 === 0 ? "12" : "11",
+      diagnosis_codes: diagnoses,
+      frequency_code: frequency,
+      ...(frequency === "1" ? {} : { payer_claim_control_number: `PCN${n}` }),
+      ...(i % 5 === 2 ? { rendering_npi: RENDERING_NPI } : {}),
+      ...(i % 7 === 3 ? { prior_authorization: `PA-${n}` } : {}),
+      lines,
+    }),
+    patient,
+    npis: [npiDoc(RENDERING_NPI)],
+  };
+}

@@ -57,9 +57,13 @@ export async function startProcessor(config: Config, opts: ProcessorOptions = {}
     life.add("mongo client", () => mongo.client.close());
     const db = mongo.client.db(config.databaseName);
 
+    // Our own indexes are part of correctness (unique claim version); input indexes are an
+    // operator's decision (`claimflow indexes ensure`), except in the throwaway demo.
+    const indexes = await ensureIndexes(db, { includeInputCollections: demo });
+    if (indexes.created.length > 0) logger.info({ created: indexes.created }, "indexes created");
+
     let feeder: DemoFeeder | undefined;
     if (demo) {
-      await ensureIndexes(db, { includeInputCollections: true });
       feeder = new DemoFeeder(db, logger, {
         initialClaims: 240,
         groups: 4,
@@ -71,7 +75,10 @@ export async function startProcessor(config: Config, opts: ProcessorOptions = {}
       life.add("demo feeder", () => feeder?.stop());
     }
 
-    const ports = createMongoPorts(mongo.client, db, { outputDir: config.outputDir });
+    const ports = createMongoPorts(mongo.client, db, {
+      outputDir: config.outputDir,
+      streamName: config.streamName,
+    });
     const engine = new Engine(
       {
         streamName: config.streamName,

@@ -97,6 +97,11 @@ export class HealthServer {
         resolve();
       });
     });
+    if (this.#closing) {
+      // close() was called while binding; it found nothing listening yet, so finish its job here.
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      throw new HealthServerError("health server was closed while starting");
+    }
     server.on("error", (err) => this.#logger?.error({ err: err.message }, "health server error"));
     const bound = (server.address() as AddressInfo).port;
     this.#logger?.info({ port: bound }, "health server listening");
@@ -111,7 +116,7 @@ export class HealthServer {
 
   async #shutdown(): Promise<void> {
     const server = this.#server;
-    if (!server) return;
+    if (!server?.listening) return;
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeAllConnections();

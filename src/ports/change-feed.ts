@@ -18,6 +18,10 @@ export type StartPosition =
 
 export interface ChangeEvent {
   readonly token: ResumeToken;
+  /**
+   * `delete`, `drop` and `rename` are passed through for logging (nothing to bill);
+   * `dropDatabase` arrives as `drop`; `invalidate` is thrown, never returned (see tryNext).
+   */
   readonly operationType:
     | "insert"
     | "update"
@@ -28,7 +32,12 @@ export interface ChangeEvent {
     | "rename"
     | "other";
   readonly clusterTime: ClusterTime | undefined;
-  /** Post-image for insert/update/replace; null when the document was deleted since. */
+  /**
+   * Post-image for insert/update/replace (updates: looked up at read time, or the stored
+   * post-image when the collection has changeStreamPreAndPostImages); null when the document
+   * was deleted since, and for every other operation. Updates with a null post-image pass the
+   * filter (their group is unknown), so the pipeline can count and skip them.
+   */
   readonly fullDocument: Record<string, unknown> | null;
   /** `_id` of the claim document, for logs (never PHI). */
   readonly documentKey: unknown;
@@ -48,11 +57,23 @@ export interface ChangeCursor {
   /**
    * The next matching event, or null when none arrived within the server's await time
    * (the stream is idle; `postBatchToken()` then says how far the stream has read).
-   * Throws ResumeTokenLostError when the start token is no longer in history, and
-   * StreamInvalidatedError after an invalidate event.
+   *
+   * `open()` does not check the start position; the first `tryNext()` does. Throws
+   * ResumeTokenLostError when the start position is no longer in history (server codes
+   * 280/286), was never a valid token (e.g. 260, 40647), or an invalidate token is used with
+   * `resumeAfter` (only `startAfter` may pass one).
+   *
+   * An invalidate is never returned as an event: the drop/rename that caused it is returned
+   * first, then this call throws StreamInvalidatedError carrying the invalidate token (reopen
+   * with `startAfter` it). Every later call throws the same error. So a checkpoint can never
+   * hold an invalidate token, which `resumeAfter` would refuse.
    */
   tryNext(): Promise<ChangeEvent | null>;
-  /** Resume token covering everything read so far, including filtered-out events. */
+  /**
+   * Resume token covering every event returned so far and every filtered-out event after it
+   * (the server's post-batch token); undefined until the first `tryNext()` has reached the
+   * server. Save it only when nothing returned is still in flight (e.g. after a null).
+   */
   postBatchToken(): ResumeToken | undefined;
   close(): Promise<void>;
 }

@@ -4,6 +4,7 @@ export * from "./change-feed.js";
 export * from "./checkpoint-store.js";
 export * from "./claim-store.js";
 export * from "./clock.js";
+export * from "./content-codec.js";
 export * from "./dead-letters.js";
 export * from "./file-sink.js";
 export * from "./lease.js";

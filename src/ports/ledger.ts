@@ -35,6 +35,38 @@ export class DuplicateClaimsError extends Error {
   }
 }
 
+/**
+ * Thrown by `reserve` when the batch itself conflicts: its batch_id exists with other claims
+ * (a retry of the same batch is accepted silently), its (sender, ISA13) was used before
+ * (edi_counters was lowered by hand: never reuse a control number), or it lists one claim
+ * version twice. Retrying cannot help; a person must look.
+ */
+export class BatchConflictError extends Error {
+  readonly code = "BATCH_CONFLICT";
+  constructor(
+    readonly batchId: string,
+    readonly conflict: "batch_id" | "control_number" | "repeated_claim",
+  ) {
+    super(
+      conflict === "batch_id"
+        ? `batch ${batchId} already exists with different claims`
+        : conflict === "control_number"
+          ? `batch ${batchId}: its ISA control number was already used by its sender; check edi_counters`
+          : `batch ${batchId} lists a claim version more than once`,
+    );
+    this.name = "BatchConflictError";
+  }
+}
+
+/** Thrown by `markWritten` for a batch id the ledger does not know. */
+export class BatchNotFoundError extends Error {
+  readonly code = "BATCH_NOT_FOUND";
+  constructor(readonly batchId: string) {
+    super(`batch ${batchId} is not in edi_batches`);
+    this.name = "BatchNotFoundError";
+  }
+}
+
 export interface Ledger {
   /** The subset of refs already in processing_history. */
   findEmitted(refs: readonly ClaimVersionRef[]): Promise<ClaimVersionRef[]>;
@@ -42,10 +74,12 @@ export interface Ledger {
   nextControlNumber(senderId: string): Promise<number>;
   /**
    * In one transaction: insert the batch (state `reserved`) and one processing_history row per
-   * claim. Throws DuplicateClaimsError (and inserts nothing) if any claim version exists.
+   * claim. Throws DuplicateClaimsError (and inserts nothing) if any claim version exists,
+   * listing exactly those. Reserving the same batch again (a retry after a lost reply) is a
+   * no-op; other conflicts throw BatchConflictError.
    */
   reserve(batch: BatchRecord): Promise<void>;
-  /** Batch → `written`, its history rows → `emitted`. Idempotent. */
+  /** Batch → `written`, its history rows → `emitted`. Idempotent; BatchNotFoundError if unknown. */
   markWritten(batchId: string, at: Date): Promise<void>;
   /** Batches still `reserved` (crash between reserve and write), oldest first. */
   findReserved(streamName?: string): Promise<BatchRecord[]>;

@@ -268,8 +268,10 @@ export function generate(opts: SyntheticOptions): SyntheticData {
  * a replacement without the payer's claim number, an unknown client.
  */
 export function makeInvalidClaims(base: Record<string, unknown>, prefix: string): Record<string, unknown>[] {
+  // The driver adds `_id` to inserted documents: never copy it, each variant is a new document.
+  const { _id, ...rest } = base;
   const variant = (suffix: string, patch: Record<string, unknown>) => ({
-    ...structuredClone(base),
+    ...structuredClone(rest),
     claim_number: `${prefix}-${suffix}`,
     ...patch,
   });

@@ -185,6 +185,15 @@ describe("HealthServer lifecycle", () => {
     await expect(idle.close()).resolves.toBeUndefined();
   });
 
+  it("does not leave a socket open when closed while still binding", async () => {
+    const racing = new HealthServer({ metrics, readiness: () => ({ ready: true }) });
+    const listening = racing.listen(0, "127.0.0.1");
+    const closing = racing.close();
+    await expect(listening).rejects.toThrow(/closed while starting/);
+    await closing;
+    expect(racing.port).toBeUndefined();
+  });
+
   it("refuses to listen twice or after close", async () => {
     await expect(server.listen(0, "127.0.0.1")).rejects.toBeInstanceOf(HealthServerError);
     await server.close();

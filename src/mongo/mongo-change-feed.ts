@@ -1,0 +1,148 @@
+// ChangeFeed over `claim_detail.watch()`: a pull cursor (tryNext) so the pipeline reads only
+// when it has room, server-side `$match`, and the mapping of the driver's errors onto our two
+// typed ones: ResumeTokenLostError (history lost / bad token) and StreamInvalidatedError.
+import {
+  type ChangeStream,
+  type ChangeStreamDocument,
+  type ChangeStreamOptions,
+  type Db,
+  type Document,
+  MongoServerError,
+  type Timestamp,
+} from "mongodb";
+import { ResumeTokenLostError, StreamInvalidatedError } from "../domain/errors.js";
+import type {
+  ChangeCursor,
+  ChangeEvent,
+  ChangeFeed,
+  ClusterTime,
+  FeedFilter,
+  ResumeToken,
+  StartPosition,
+} from "../ports/change-feed.js";
+import { changeStreamPipeline } from "./change-feed-filter.js";
+import { fromTimestamp, toTimestamp } from "./cluster-time.js";
+import { COLLECTIONS } from "./collections.js";
+import { ChangeStreamUnsupportedError } from "./errors.js";
+
+/**
+ * Server codes meaning "this start position will never work": 280 ChangeStreamFatalError,
+ * 286 ChangeStreamHistoryLost, 260 InvalidResumeToken, 40647/40648 resume token mismatch,
+ * 50811 invalidate token passed to resumeAfter.
+ */
+const TOKEN_LOST_CODES = new Set([280, 286, 260, 40647, 40648, 50811]);
+
+export interface MongoChangeFeedOptions {
+  readonly streamName: string;
+  /** Longest a tryNext waits on an idle stream before returning null. */
+  readonly maxAwaitTimeMs?: number;
+  readonly batchSize?: number;
+}
+
+export class MongoChangeFeed implements ChangeFeed {
+  private fullDocumentMode: "updateLookup" | "whenAvailable" | undefined;
+
+  constructor(
+    private readonly db: Db,
+    private readonly opts: MongoChangeFeedOptions,
+  ) {}
+
+  async currentClusterTime(): Promise<ClusterTime> {
+    // operationTime of a majority no-op read is at or after every write acknowledged before it.
+    const res = await this.db.command({ ping: 1 });
+    const ts = (res.operationTime ?? res.$clusterTime?.clusterTime) as Timestamp | undefined;
+    if (!ts) throw new ChangeStreamUnsupportedError();
+    return fromTimestamp(ts);
+  }
+
+  async open(start: StartPosition, filter: FeedFilter): Promise<ChangeCursor> {
+    this.fullDocumentMode ??= await this.detectFullDocumentMode();
+    const options: ChangeStreamOptions = {
+      fullDocument: this.fullDocumentMode,
+      maxAwaitTimeMS: this.opts.maxAwaitTimeMs ?? 1000,
+      batchSize: this.opts.batchSize ?? 1000,
+    };
+    if (start.kind === "resumeAfter") options.resumeAfter = start.token;
+    else if (start.kind === "startAfter") options.startAfter = start.token;
+    else options.startAtOperationTime = toTimestamp(start.clusterTime);
+    const stream = this.db.collection(COLLECTIONS.claims).watch(changeStreamPipeline(filter), options);
+    return new MongoChangeCursor(stream, this.opts.streamName);
+  }
+
+  /** `whenAvailable` reads the stored post-image (no lookup round trip) when the collection keeps them. */
+  private async detectFullDocumentMode(): Promise<"updateLookup" | "whenAvailable"> {
+    const [info] = await this.db
+      .listCollections({ name: COLLECTIONS.claims }, { nameOnly: false })
+      .toArray()
+      .catch(() => [] as Document[]);
+    const enabled = (info as Document | undefined)?.options?.changeStreamPreAndPostImages?.enabled === true;
+    return enabled ? "whenAvailable" : "updateLookup";
+  }
+}
+
+class MongoChangeCursor implements ChangeCursor {
+  private invalidated: StreamInvalidatedError | undefined;
+  private reachedServer = false;
+
+  constructor(
+    private readonly stream: ChangeStream<Document, ChangeStreamDocument<Document>>,
+    private readonly streamName: string,
+  ) {
+    // The driver emits 'error' only in event mode; a listener keeps a stray one from crashing us.
+    stream.on("error", () => undefined);
+  }
+
+  async tryNext(): Promise<ChangeEvent | null> {
+    if (this.invalidated) throw this.invalidated;
+    let doc: ChangeStreamDocument<Document> | null;
+    try {
+      doc = await this.stream.tryNext();
+    } catch (err) {
+      if (err instanceof MongoServerError && typeof err.code === "number" && TOKEN_LOST_CODES.has(err.code)) {
+        throw new ResumeTokenLostError(this.streamName, err.code, { cause: err });
+      }
+      throw err;
+    }
+    this.reachedServer = true;
+    if (doc === null) return null;
+    if (doc.operationType === "invalidate") {
+      this.invalidated = new StreamInvalidatedError(this.streamName, doc._id);
+      throw this.invalidated;
+    }
+    return toEvent(doc);
+  }
+
+  postBatchToken(): ResumeToken | undefined {
+    if (!this.reachedServer) return undefined;
+    return (this.stream.resumeToken as ResumeToken | undefined) ?? undefined;
+  }
+
+  async close(): Promise<void> {
+    await this.stream.close();
+  }
+}
+
+function toEvent(doc: ChangeStreamDocument<Document>): ChangeEvent {
+  const d = doc as Document;
+  const op = doc.operationType;
+  const operationType: ChangeEvent["operationType"] =
+    op === "insert" ||
+    op === "update" ||
+    op === "replace" ||
+    op === "delete" ||
+    op === "drop" ||
+    op === "rename"
+      ? op
+      : op === "dropDatabase"
+        ? "drop"
+        : "other";
+  const hasImage = operationType === "insert" || operationType === "update" || operationType === "replace";
+  return {
+    token: doc._id as ResumeToken,
+    operationType,
+    clusterTime: d.clusterTime ? fromTimestamp(d.clusterTime as Timestamp) : undefined,
+    fullDocument: hasImage ? ((d.fullDocument as Record<string, unknown> | null | undefined) ?? null) : null,
+    documentKey: d.documentKey?._id,
+    wallTime: d.wallTime instanceof Date ? d.wallTime : undefined,
+  };
+}

@@ -1,0 +1,56 @@
+// ClaimStore over `claim_detail`: the paged catch-up scan (by _id, so pages are stable while
+// upstream keeps writing) and the one write claimflow makes there, the optional `billed` mark.
+import type { Db, Document, ObjectId } from "mongodb";
+import type { ClaimVersionRef } from "../domain/joined-claim.js";
+import type { FeedFilter } from "../ports/change-feed.js";
+import type { ClaimStore, ScanPage } from "../ports/claim-store.js";
+import { readyClaimQuery } from "./change-feed-filter.js";
+import { COLLECTIONS } from "./collections.js";
+
+export class MongoClaimStore implements ClaimStore {
+  constructor(private readonly db: Db) {}
+
+  private get claims() {
+    return this.db.collection(COLLECTIONS.claims);
+  }
+
+  async scanReady(filter: FeedFilter, after: unknown, pageSize: number): Promise<ScanPage> {
+    const q = readyClaimQuery(filter);
+    if (after !== undefined) q._id = { $gt: after as ObjectId };
+    // "local": a ready claim written just before T0 but not yet majority-committed must still be
+    // seen here, since the change stream (which starts at T0) will not return it.
+    const docs = (await this.claims
+      .find(q, { sort: { _id: 1 }, limit: pageSize, readConcern: { level: "local" } })
+      .toArray()) as Record<string, unknown>[];
+    const last = docs[docs.length - 1];
+    return { docs, next: docs.length === pageSize && last ? last._id : undefined };
+  }
+
+  async markBilled(refs: readonly ClaimVersionRef[]): Promise<number> {
+    if (refs.length === 0) return 0;
+    // One updateMany per version (almost always just version 1 and a few bumps).
+    const byVersion = new Map<number, string[]>();
+    for (const r of refs) {
+      const list = byVersion.get(r.version) ?? [];
+      list.push(r.claim_number);
+      byVersion.set(r.version, list);
+    }
+    let modified = 0;
+    const now = new Date();
+    for (const [version, numbers] of byVersion) {
+      // Only a claim still ready at exactly this version: a bumped version must stay ready.
+      const versionMatch: Document =
+        version === 1 ? { $or: [{ version: 1 }, { version: { $exists: false } }] } : { version };
+      const res = await this.claims.updateMany(
+        { claim_number: { $in: numbers }, status: "ready", ...versionMatch },
+        { $set: { status: "billed", billed_at: now } },
+      );
+      modified += res.modifiedCount;
+    }
+    return modified;
+  }
+
+  async findByClaimNumber(claimNumber: string): Promise<Record<string, unknown> | null> {
+    return (await this.claims.findOne({ claim_number: claimNumber })) as Record<string, unknown> | null;
+  }
+}

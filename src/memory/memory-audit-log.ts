@@ -1,0 +1,23 @@
+// The audit-log twin: an append-only list, read back oldest first like a time-ordered trail.
+import type { AuditEntry, AuditLog } from "../ports/audit-log.js";
+
+export class MemoryAuditLog implements AuditLog {
+  private readonly entries: AuditEntry[] = [];
+
+  async append(entry: AuditEntry): Promise<void> {
+    this.entries.push(structuredClone(entry));
+  }
+
+  async list(opts: { since: Date; action?: string | undefined; limit: number }): Promise<AuditEntry[]> {
+    return this.entries
+      .filter((e) => e.at.getTime() >= opts.since.getTime() && (!opts.action || e.action === opts.action))
+      .sort((a, b) => a.at.getTime() - b.at.getTime())
+      .slice(0, Math.max(0, opts.limit))
+      .map((e) => structuredClone(e));
+  }
+
+  /** Every entry (copies), for assertions. */
+  all(): AuditEntry[] {
+    return this.entries.map((e) => structuredClone(e));
+  }
+}

@@ -1,0 +1,138 @@
+// The ledger twin: edi_batches, processing_history and edi_counters in memory, with the same
+// uniqueness rules as the MongoDB indexes (batch_id, {sender_id, isa_control_number},
+// {claim_number, version}) and an all-or-nothing `reserve`, as the transaction gives.
+import type { ClaimVersionRef } from "../domain/joined-claim.js";
+import {
+  BatchConflictError,
+  BatchNotFoundError,
+  type BatchRecord,
+  DuplicateClaimsError,
+  type Ledger,
+} from "../ports/ledger.js";
+
+export interface HistoryRow {
+  readonly claim_number: string;
+  readonly version: number;
+  readonly batchId: string;
+  state: "reserved" | "emitted";
+  readonly reservedAt: Date;
+  emittedAt?: Date;
+}
+
+const keyOf = (r: ClaimVersionRef) => `${r.claim_number}\u0000${r.version}`;
+
+function sameClaims(a: readonly ClaimVersionRef[], b: readonly ClaimVersionRef[]): boolean {
+  if (a.length !== b.length) return false;
+  const set = new Set(a.map(keyOf));
+  return b.every((r) => set.has(keyOf(r)));
+}
+
+export class MemoryLedger implements Ledger {
+  private readonly batches = new Map<string, BatchRecord>();
+  private readonly historyRows = new Map<string, HistoryRow>();
+  private readonly counters = new Map<string, number>();
+  /** `${sender}\0${isa13}` of every batch, the unique index that keeps control numbers unique. */
+  private readonly controlNumbers = new Set<string>();
+
+  async findEmitted(refs: readonly ClaimVersionRef[]): Promise<ClaimVersionRef[]> {
+    return refs
+      .filter((r) => this.historyRows.has(keyOf(r)))
+      .map((r) => ({ claim_number: r.claim_number, version: r.version }));
+  }
+
+  async nextControlNumber(senderId: string): Promise<number> {
+    const n = (this.counters.get(senderId) ?? 0) + 1;
+    this.counters.set(senderId, n);
+    return n;
+  }
+
+  async reserve(batch: BatchRecord): Promise<void> {
+    const existing = this.batches.get(batch.batchId);
+    if (existing) {
+      // A retry after a lost reply: the same batch is already in; anything else is a conflict.
+      const same =
+        existing.sha256 === batch.sha256 &&
+        existing.senderId === batch.senderId &&
+        existing.isaControlNumber === batch.isaControlNumber &&
+        sameClaims(existing.claims, batch.claims);
+      if (same) return;
+      throw new BatchConflictError(batch.batchId, "batch_id");
+    }
+    if (new Set(batch.claims.map(keyOf)).size !== batch.claims.length)
+      throw new BatchConflictError(batch.batchId, "repeated_claim");
+    const control = `${batch.senderId}\u0000${batch.isaControlNumber}`;
+    if (this.controlNumbers.has(control)) throw new BatchConflictError(batch.batchId, "control_number");
+    const duplicates = batch.claims.filter((c) => this.historyRows.has(keyOf(c)));
+    if (duplicates.length > 0)
+      throw new DuplicateClaimsError(
+        duplicates.map((d) => ({ claim_number: d.claim_number, version: d.version })),
+      );
+    // Nothing can fail past this point: the batch and its rows land together.
+    this.batches.set(batch.batchId, structuredClone({ ...batch, state: "reserved" as const }));
+    this.controlNumbers.add(control);
+    for (const c of batch.claims) {
+      this.historyRows.set(keyOf(c), {
+        claim_number: c.claim_number,
+        version: c.version,
+        batchId: batch.batchId,
+        state: "reserved",
+        reservedAt: batch.createdAt,
+      });
+    }
+  }
+
+  async markWritten(batchId: string, at: Date): Promise<void> {
+    const batch = this.batches.get(batchId);
+    if (!batch) throw new BatchNotFoundError(batchId);
+    if (batch.state === "written") return;
+    this.batches.set(batchId, { ...batch, state: "written", writtenAt: new Date(at) });
+    for (const c of batch.claims) {
+      const row = this.historyRows.get(keyOf(c));
+      if (row && row.batchId === batchId) {
+        row.state = "emitted";
+        row.emittedAt = new Date(at);
+      }
+    }
+  }
+
+  async findReserved(streamName?: string): Promise<BatchRecord[]> {
+    return [...this.batches.values()]
+      .filter((b) => b.state === "reserved" && (streamName === undefined || b.streamName === streamName))
+      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.batchId < b.batchId ? -1 : 1))
+      .map((b) => structuredClone(b));
+  }
+
+  async findBatch(batchId: string): Promise<BatchRecord | null> {
+    const b = this.batches.get(batchId);
+    return b ? structuredClone(b) : null;
+  }
+
+  async countReserved(): Promise<number> {
+    let n = 0;
+    for (const b of this.batches.values()) if (b.state === "reserved") n++;
+    return n;
+  }
+
+  // ---- inspection and seeding for tests ----
+
+  /** Every batch, in creation order (copies). */
+  allBatches(): BatchRecord[] {
+    return [...this.batches.values()]
+      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())
+      .map((b) => structuredClone(b));
+  }
+
+  /** Every processing_history row (copies). */
+  history(): HistoryRow[] {
+    return [...this.historyRows.values()].map((r) => structuredClone(r));
+  }
+
+  counter(senderId: string): number {
+    return this.counters.get(senderId) ?? 0;
+  }
+
+  /** Sets a sender's counter, as an operator editing edi_counters by hand would. */
+  setCounter(senderId: string, value: number): void {
+    this.counters.set(senderId, value);
+  }
+}

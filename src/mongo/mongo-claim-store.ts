@@ -53,4 +53,14 @@ export class MongoClaimStore implements ClaimStore {
   async findByClaimNumber(claimNumber: string): Promise<Record<string, unknown> | null> {
     return (await this.claims.findOne({ claim_number: claimNumber })) as Record<string, unknown> | null;
   }
+
+  async requeue(ref: ClaimVersionRef, at: Date): Promise<boolean> {
+    const versionMatch: Document =
+      ref.version === 1 ? { $or: [{ version: 1 }, { version: { $exists: false } }] } : { version: ref.version };
+    const res = await this.claims.updateOne(
+      { claim_number: ref.claim_number, status: "ready", ...versionMatch },
+      { $set: { updated_at: at } },
+    );
+    return res.matchedCount === 1;
+  }
 }

@@ -16,4 +16,10 @@ export interface ClaimStore {
   markBilled(refs: readonly ClaimVersionRef[]): Promise<number>;
   /** The current document of one claim (for `dead-letters retry`), or null. */
   findByClaimNumber(claimNumber: string): Promise<Record<string, unknown> | null>;
+  /**
+   * `dead-letters retry`: sets `updated_at` on a claim still `ready` at exactly this version, so
+   * the change stream delivers it to the processor again. False when it no longer is (it changed
+   * meanwhile, and that change is already on the stream).
+   */
+  requeue(ref: ClaimVersionRef, at: Date): Promise<boolean>;
 }

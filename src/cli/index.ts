@@ -1,8 +1,18 @@
-// The `claimflow` command: one subcommand per file under cli/, each thin (parse, call, print,
-// exit code). User errors print one line and exit 2; no stack trace for bad input.
+// The `claimflow` command: one subcommand per file under cli/, each thin (parse with zod, call a
+// service, print, exit code). Exit codes: 0 done, 1 the action failed or found problems, 2 bad
+// input (arguments or configuration). User errors print one line; never a stack trace.
 import { Command, CommanderError } from "commander";
+import { MongoError } from "mongodb";
 import { ClaimflowError, ConfigError, UsageError } from "../domain/errors.js";
+import { registerAudit } from "./audit.js";
+import { registerBatches } from "./batches.js";
+import { registerDeadLetters } from "./dead-letters.js";
+import { registerIndexes } from "./indexes.js";
 import { registerRun } from "./run.js";
+import { registerSeed } from "./seed.js";
+import { registerStatus } from "./status.js";
+import { registerToken } from "./token.js";
+import { registerValidate } from "./validate.js";
 
 export async function main(argv: readonly string[]): Promise<number> {
   let exitCode = 0;
@@ -10,12 +20,39 @@ export async function main(argv: readonly string[]): Promise<number> {
     .name("claimflow")
     .description("MongoDB change stream → X12 837P files, exactly once per claim version")
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({
+      writeErr: (s) => process.stderr.write(s),
+      // Commander may add a second line ("(Did you mean …?)"); keep a usage error on one line,
+      // prefixed like every other claimflow error.
+      outputError: (s, write) => write(`claimflow: ${oneLine(s.replace(/^error:\s*/, ""))}\n`),
+    });
 
   const setExit = (code: number) => {
     exitCode = code;
   };
   registerRun(program, setExit);
+  registerToken(program);
+  registerStatus(program);
+  registerIndexes(program);
+  registerDeadLetters(program);
+  registerBatches(program);
+  registerValidate(program, setExit);
+  registerSeed(program);
+  registerAudit(program);
+
+  // `run` is the default command, so commander would hand an unknown command to it as an
+  // argument ("too many arguments for 'run'"); name the real mistake instead.
+  const first = argv[2];
+  if (first !== undefined && !first.startsWith("-")) {
+    const known = new Set(program.commands.flatMap((c) => [c.name(), ...c.aliases()]));
+    known.add("help");
+    if (!known.has(first)) {
+      process.stderr.write(
+        `claimflow: unknown command '${oneLine(first).slice(0, 40)}' (see claimflow --help)\n`,
+      );
+      return 2;
+    }
+  }
 
   try {
     await program.parseAsync(argv as string[]);
@@ -25,23 +62,34 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, " ").trim();
+}
+
 function handleError(err: unknown): number {
   if (err instanceof CommanderError) {
     // --help and --version exit 0; commander already printed its message for usage errors.
     return err.exitCode === 0 ? 0 : 2;
   }
   if (err instanceof ConfigError) {
+    // Every configuration problem, one per line (SPEC section 7: all problems at once).
     process.stderr.write(`claimflow: ${err.message}\n`);
     return 2;
   }
   if (err instanceof UsageError) {
-    process.stderr.write(`claimflow: ${err.message}\n`);
+    process.stderr.write(`claimflow: ${oneLine(err.message)}\n`);
     return 2;
   }
   if (err instanceof ClaimflowError) {
-    process.stderr.write(`claimflow: ${err.message}\n`);
+    process.stderr.write(`claimflow: ${oneLine(err.message)}\n`);
     return 1;
   }
-  process.stderr.write(`claimflow: unexpected error: ${err instanceof Error ? err.message : String(err)}\n`);
+  if (err instanceof MongoError) {
+    process.stderr.write(`claimflow: MongoDB error: ${oneLine(err.message)}\n`);
+    return 1;
+  }
+  process.stderr.write(
+    `claimflow: unexpected error: ${oneLine(err instanceof Error ? err.message : String(err))}\n`,
+  );
   return 1;
 }

@@ -1,0 +1,80 @@
+// `claimflow status`: one picture of a stream's health from the database (checkpoint, lease,
+// ledger, dead letters, oplog) and, when a processor's /metrics answers, its live figures.
+// Reads only; every figure comes from the same ports and gauges the processor maintains.
+import type { PipelinePorts } from "../../ports/bundle.js";
+import type { Clock } from "../../ports/clock.js";
+import {
+  type CheckpointSummary,
+  clusterTimeToDate,
+  type LeaseSummary,
+  summarizeCheckpoint,
+  summarizeLease,
+} from "./checkpoint-summary.js";
+import { type ProcessorProbe, probeProcessor } from "./processor-metrics.js";
+
+export interface StatusDeps {
+  readonly ports: Pick<PipelinePorts, "checkpoints" | "leases" | "feed" | "ledger" | "deadLetters" | "stats">;
+  readonly clock: Clock;
+}
+
+export interface StatusOptions {
+  readonly streamName: string;
+  readonly groupFilter?: string | undefined;
+  /** The processor's /metrics URL; undefined skips the probe. */
+  readonly metricsUrl?: string | undefined;
+  readonly probeTimeoutMs?: number;
+}
+
+export interface StatusReport {
+  readonly streamName: string;
+  /** The cluster's current time (ISO). */
+  readonly clusterTime: string;
+  readonly checkpoint: CheckpointSummary | null;
+  /** Seconds since the checkpoint was last written. */
+  readonly checkpointAgeSeconds: number | null;
+  /**
+   * Cluster time now minus the checkpoint's cluster time: how far behind a restart would begin.
+   * An estimate: on an idle stream the stored position may trail the cluster clock harmlessly.
+   */
+  readonly streamLagSeconds: number | null;
+  readonly lease: LeaseSummary | null;
+  readonly reservedBatches: number;
+  readonly deadLetters: number;
+  /** Age of the oldest oplog entry; null when the deployment does not say. */
+  readonly oplogWindowSeconds: number | null;
+  /** Oplog window minus stream lag: time left before the stored position falls off the oplog. */
+  readonly checkpointHeadroomSeconds: number | null;
+  readonly readyBacklog: number | null;
+  readonly processor: ProcessorProbe | null;
+}
+
+export async function collectStatus(deps: StatusDeps, opts: StatusOptions): Promise<StatusReport> {
+  const { ports, clock } = deps;
+  const stats = ports.stats;
+  const [cp, lease, clusterNow, reserved, dead, oplogWindow, backlog, processor] = await Promise.all([
+    ports.checkpoints.load(opts.streamName),
+    ports.leases.current(opts.streamName),
+    ports.feed.currentClusterTime(),
+    ports.ledger.countReserved(),
+    ports.deadLetters.count(),
+    stats ? stats.oplogWindowSeconds() : Promise.resolve(null),
+    stats ? stats.readyBacklog({ groupFilter: opts.groupFilter }) : Promise.resolve(null),
+    opts.metricsUrl ? probeProcessor(opts.metricsUrl, opts.probeTimeoutMs) : Promise.resolve(null),
+  ]);
+  const now = clock.now();
+  const lag = cp?.clusterTime ? Math.max(0, clusterNow.t - cp.clusterTime.t) : null;
+  return {
+    streamName: opts.streamName,
+    clusterTime: clusterTimeToDate(clusterNow).toISOString(),
+    checkpoint: cp ? summarizeCheckpoint(cp) : null,
+    checkpointAgeSeconds: cp ? Math.max(0, (now.getTime() - cp.updatedAt.getTime()) / 1000) : null,
+    streamLagSeconds: lag,
+    lease: lease ? summarizeLease(lease, now) : null,
+    reservedBatches: reserved,
+    deadLetters: dead,
+    oplogWindowSeconds: oplogWindow,
+    checkpointHeadroomSeconds: oplogWindow !== null && lag !== null ? oplogWindow - lag : null,
+    readyBacklog: backlog,
+    processor,
+  };
+}

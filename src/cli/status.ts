@@ -1,0 +1,93 @@
+// `claimflow status`: checkpoint age, stream lag, lease, reserved batches, dead letters, oplog
+// headroom, and a running processor's open windows / buffered claims when its /metrics answers.
+import type { Command } from "commander";
+import { z } from "zod";
+import { collectStatus, type StatusReport } from "../app/services/status-service.js";
+import { parseOptionalArg, streamNameArg } from "./args.js";
+import { withOperatorContext } from "./context.js";
+import { duration, keyValues, orDash, printJson, println } from "./format.js";
+
+interface StatusOptions {
+  stream?: string;
+  metricsUrl?: string;
+  json?: boolean;
+}
+
+const metricsUrlArg = z
+  .url({ protocol: /^https?$/, message: "must be an http(s) URL such as http://127.0.0.1:9464/metrics" })
+  .max(2000);
+
+export function registerStatus(program: Command): void {
+  program
+    .command("status")
+    .description(
+      "checkpoint age, stream lag, lease, reserved batches, dead letters and, when a processor's " +
+        "/metrics answers, its open windows and buffered claims",
+    )
+    .option("--stream <name>", "stream name (default: EDI_STREAM_NAME, else claim_detail)")
+    .option(
+      "--metrics-url <url>",
+      "processor /metrics URL (default: http://127.0.0.1:EDI_METRICS_PORT/metrics)",
+    )
+    .option("--json", "print JSON")
+    .action(async (opts: StatusOptions) => {
+      const streamArg = parseOptionalArg(streamNameArg, opts.stream, "--stream");
+      const urlArg = parseOptionalArg(metricsUrlArg, opts.metricsUrl, "--metrics-url");
+      await withOperatorContext(async (ctx) => {
+        const report = await collectStatus(ctx, {
+          streamName: streamArg ?? ctx.config.streamName,
+          groupFilter: ctx.config.groupFilter,
+          metricsUrl: urlArg ?? `http://127.0.0.1:${ctx.config.metricsPort}/metrics`,
+        });
+        if (opts.json) printJson(report);
+        else println(render(report));
+      });
+    });
+}
+
+function seconds(v: number | null): string {
+  return v === null ? "-" : duration(v);
+}
+
+function render(r: StatusReport): string {
+  const cp = r.checkpoint;
+  const rows: [string, string][] = [
+    ["stream", r.streamName],
+    ["cluster time", r.clusterTime],
+    [
+      "checkpoint",
+      cp === null
+        ? "none (next start scans ready claims)"
+        : `${cp.token ? `token ${cp.token}` : "no token"}, cluster time ${orDash(cp.clusterTime)}, by ${cp.source}`,
+    ],
+    ["checkpoint age", seconds(r.checkpointAgeSeconds)],
+    ["stream lag (est.)", seconds(r.streamLagSeconds)],
+    ["oplog window", seconds(r.oplogWindowSeconds)],
+    ["headroom", seconds(r.checkpointHeadroomSeconds)],
+    [
+      "lease",
+      r.lease === null
+        ? "none"
+        : `${r.lease.holder} until ${r.lease.expiresAt} (${r.lease.live ? "live" : "expired"})`,
+    ],
+    ["ready backlog", orDash(r.readyBacklog)],
+    ["reserved batches", String(r.reservedBatches)],
+    ["dead letters", String(r.deadLetters)],
+  ];
+  const p = r.processor;
+  if (p === null) {
+    rows.push(["processor", "not probed"]);
+  } else if (!p.reachable) {
+    rows.push(["processor", `metrics not reachable at ${p.url} (${p.reason})`]);
+  } else {
+    const s = p.snapshot;
+    rows.push(
+      ["processor", `${s.url} (${s.streaming === null ? "?" : s.streaming ? "streaming" : "not streaming"})`],
+      ["open windows", orDash(s.openWindows)],
+      ["buffered claims", orDash(s.bufferedClaims)],
+      ["last event lag", seconds(s.streamLagSeconds)],
+      ["circuit", orDash(s.circuit)],
+    );
+  }
+  return keyValues(rows);
+}

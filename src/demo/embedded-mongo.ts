@@ -10,7 +10,9 @@ export interface EmbeddedMongo {
 
 export async function startEmbeddedMongo(): Promise<EmbeddedMongo> {
   const rs = await MongoMemoryReplSet.create({
-    replSet: { count: 1, storageEngine: "wiredTiger", name: "claimflow-demo" },
+    // Its own process group: Ctrl-C in a terminal signals the whole foreground group, and the
+    // demo's mongod must outlive our graceful flush (we stop it last, ourselves).
+    replSet: { count: 1, storageEngine: "wiredTiger", name: "claimflow-demo", spawn: { detached: true } },
     instanceOpts: [{ launchTimeout: 120_000 }],
   });
   await rs.waitUntilRunning();

@@ -105,9 +105,16 @@ function checkBatch(batch: RenderBatch): void {
   if (x12Id(batch.batchId, 1, MAX.bht03) === undefined)
     throw new RenderBatchError(`batchId must be 1 to ${MAX.bht03} plain ASCII characters without delimiters`);
   if (batch.claims.length === 0) throw new RenderBatchError("a batch needs at least one claim");
+  // CLM01 must be unique within a file: two versions of one claim belong in two files.
+  const numbers = new Set<string>();
   for (const j of batch.claims) {
     if (j.client.client_id !== batch.client.client_id || j.claim.client_id !== batch.client.client_id)
       throw new RenderBatchError("every claim of a batch must belong to the batch's client");
+    if (numbers.has(j.claim.claim_number))
+      throw new RenderBatchError(
+        "a claim number appears twice in one batch (CLM01 must be unique in a file)",
+      );
+    numbers.add(j.claim.claim_number);
   }
 }
 

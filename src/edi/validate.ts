@@ -5,11 +5,12 @@
 //   - envelopes: ISA/IEA, GS/GE, ST/SE properly nested (several GS per ISA, several ST per GS,
 //     several interchanges per file are fine); IEA01 = number of GS, IEA02 = ISA13, GE01 = number
 //     of ST, GE02 = GS06, SE01 = segments from ST to SE, SE02 = ST02; GS01 HC, ST01 837, GS08 and
-//     ST03 name 005010X222 (A1, or the A2 errata);
+//     ST03 name 005010X222 (A1, or the A2 errata); ISA13 unique in the file, GS06 unique in its
+//     interchange, ST02 unique in its group;
 //   - the transaction's loops (validate-837p.ts) and CLM01 uniqueness across the whole file.
-// Messages name elements and rules, never patient data; only claim numbers and amounts appear.
+// Messages name elements and rules, never element data (which may be PHI); only amounts appear.
 import { check837Transaction, type TransactionContext } from "./validate-837p.js";
-import { type Delimiters, readSegments, type Segment, type Violation } from "./x12-reader.js";
+import { readSegments, type Segment, type Violation } from "./x12-reader.js";
 
 export type { Violation } from "./x12-reader.js";
 
@@ -57,10 +58,14 @@ function isTime(s: string): boolean {
 interface Interchange {
   readonly isa: Segment;
   groups: number;
+  /** GS06 values of this interchange: unique within it. */
+  readonly groupNumbers: Set<string>;
 }
 interface Group {
   readonly gs: Segment;
   transactions: number;
+  /** ST02 values of this group: unique within it. */
+  readonly transactionNumbers: Set<string>;
 }
 
 class FileCheck {
@@ -68,12 +73,12 @@ class FileCheck {
   readonly claimNumbers: string[] = [];
   private readonly seenClaims = new Set<string>();
   interchanges = 0;
+  transactions = 0;
+  private readonly interchangeNumbers = new Set<string>();
   isaControlNumber: string | undefined;
   private interchange: Interchange | undefined;
   private group: Group | undefined;
   private transaction: Segment[] | undefined;
-
-  constructor(private readonly d: Delimiters) {}
 
   private report(seg: Segment, message: string): void {
     this.violations.push({ segment: seg.pos, id: seg.id, message });
@@ -118,14 +123,19 @@ class FileCheck {
     if (this.interchange !== undefined) this.report(isa, "ISA before the IEA of the previous interchange");
     this.transaction = undefined;
     this.group = undefined;
-    this.interchange = { isa, groups: 0 };
+    this.interchange = { isa, groups: 0, groupNumbers: new Set() };
     this.interchanges++;
-    if (this.isaControlNumber === undefined) this.isaControlNumber = el(isa, 13);
+    const control = el(isa, 13);
+    if (this.isaControlNumber === undefined) this.isaControlNumber = control;
+    if (this.interchangeNumbers.has(control))
+      this.report(isa, "ISA13 repeats the control number of an earlier interchange in this file");
+    this.interchangeNumbers.add(control);
     this.checkIsa(isa);
   }
 
   private checkIsa(isa: Segment): void {
-    const length = isa.elements.join(this.d.element).length + 1;
+    const d = isa.delimiters;
+    const length = isa.elements.join(d.element).length + 1;
     if (length !== 106)
       this.report(isa, `ISA must be exactly 106 characters including its terminator, found ${length}`);
     if (isa.elements.length !== 17) {
@@ -144,12 +154,7 @@ class FileCheck {
     if (el(isa, 14) !== "0" && el(isa, 14) !== "1") this.report(isa, "ISA14 must be 0 or 1");
     if (el(isa, 15) !== "P" && el(isa, 15) !== "T") this.report(isa, "ISA15 must be P or T");
     const rep = el(isa, 11);
-    if (
-      /^[A-Za-z0-9 ]$/.test(rep) ||
-      rep === this.d.element ||
-      rep === this.d.component ||
-      rep === this.d.segment
-    )
+    if (/^[A-Za-z0-9 ]$/.test(rep) || rep === d.element || rep === d.component || rep === d.segment)
       this.report(
         isa,
         "ISA11 (repetition separator) must be a special character distinct from the other delimiters",
@@ -177,7 +182,12 @@ class FileCheck {
     else this.interchange.groups++;
     if (this.group !== undefined) this.report(gs, "GS before the GE of the previous functional group");
     this.transaction = undefined;
-    this.group = { gs, transactions: 0 };
+    this.group = { gs, transactions: 0, transactionNumbers: new Set() };
+    if (this.interchange !== undefined) {
+      if (this.interchange.groupNumbers.has(el(gs, 6)))
+        this.report(gs, "GS06 repeats the control number of an earlier group in this interchange");
+      this.interchange.groupNumbers.add(el(gs, 6));
+    }
     if (el(gs, 1) !== "HC") this.report(gs, "GS01 must be HC (health care claim)");
     for (const n of [2, 3]) {
       const v = el(gs, n);
@@ -209,6 +219,12 @@ class FileCheck {
     else this.group.transactions++;
     if (this.transaction !== undefined) this.report(st, "ST before the SE of the previous transaction");
     this.transaction = [st];
+    this.transactions++;
+    if (this.group !== undefined) {
+      if (this.group.transactionNumbers.has(el(st, 2)))
+        this.report(st, "ST02 repeats the control number of an earlier transaction in this group");
+      this.group.transactionNumbers.add(el(st, 2));
+    }
     if (el(st, 1) !== "837") this.report(st, "ST01 must be 837");
     const control = el(st, 2);
     if (control.length < 4 || control.length > 9) this.report(st, "ST02 must be 4 to 9 characters");
@@ -232,7 +248,7 @@ class FileCheck {
     if (el(se, 2) !== el(st, 2)) this.report(se, "SE02 must equal ST02 (transaction set control number)");
     if (el(st, 1) !== "837") return;
     const ctx: TransactionContext = {
-      component: this.d.component,
+      component: st.delimiters.component,
       claimNumbers: this.claimNumbers,
       seenClaims: this.seenClaims,
       violations: this.violations,
@@ -247,11 +263,13 @@ export function validate837(text: string): ValidationResult {
   if (read.delimiters === undefined) {
     return { ok: false, violations: read.violations, interchanges: 0, claimCount: 0, claimNumbers: [] };
   }
-  const check = new FileCheck(read.delimiters);
+  const check = new FileCheck();
   check.run(read.segments);
   const violations = [...read.violations, ...check.violations].sort((a, b) => a.segment - b.segment);
-  if (read.segments.length === 0)
-    violations.push({ segment: 1, id: "ISA", message: "the file holds no segments" });
+  const last = read.segments[read.segments.length - 1];
+  if (last === undefined) violations.push({ segment: 1, id: "ISA", message: "the file holds no segments" });
+  else if (check.transactions === 0)
+    violations.push({ segment: last.pos, id: last.id, message: "the file holds no transaction (ST/SE)" });
   return {
     ok: violations.length === 0,
     violations,

@@ -1,4 +1,5 @@
-// The audit-log twin: an append-only list, read back oldest first like a time-ordered trail.
+// The audit-log twin: an append-only list, read back newest first like `audit_log`'s
+// `{at: -1}` index serves it.
 import type { AuditEntry, AuditLog } from "../ports/audit-log.js";
 
 export class MemoryAuditLog implements AuditLog {
@@ -11,7 +12,7 @@ export class MemoryAuditLog implements AuditLog {
   async list(opts: { since: Date; action?: string | undefined; limit: number }): Promise<AuditEntry[]> {
     return this.entries
       .filter((e) => e.at.getTime() >= opts.since.getTime() && (!opts.action || e.action === opts.action))
-      .sort((a, b) => a.at.getTime() - b.at.getTime())
+      .sort((a, b) => b.at.getTime() - a.at.getTime())
       .slice(0, Math.max(0, opts.limit))
       .map((e) => structuredClone(e));
   }

@@ -1,8 +1,9 @@
 // The change-feed twin: cursors over the in-memory claim_detail oplog with the token semantics
-// of a MongoDB change stream — resumeAfter / startAfter / startAtOperationTime, a server-side
-// filter (insert/update/replace by group regex; delete/drop/rename passed for logging), an
-// await-data wait when idle, post-batch tokens that move over filtered-out events, history
-// lost (codes 280/286/260) and invalidate after a drop.
+// of a MongoDB change stream — resumeAfter / startAfter / startAtOperationTime, an await-data
+// wait when idle, post-batch tokens that move over filtered-out events, history lost (codes
+// 280/286/260) and invalidate after a drop. The server-side filter is the one
+// src/mongo/change-feed-filter.ts sends: ready claims (within the group regex), updates whose
+// document is gone, and delete/drop/rename (passed through for logging).
 import { ResumeTokenLostError, StreamInvalidatedError } from "../domain/errors.js";
 import {
   type ChangeCursor,
@@ -246,10 +247,10 @@ export class MemoryChangeCursor implements ChangeCursor {
     switch (ev.operationType) {
       case "insert":
       case "replace":
-        return this.groupMatches(ev.fullDocument);
+        return this.isOurs(ev.fullDocument);
       case "update":
         // A post-image that is gone leaves the group unknown: pass it so it is counted.
-        return ev.fullDocument === null || this.groupMatches(ev.fullDocument);
+        return ev.fullDocument === null || this.isOurs(ev.fullDocument);
       case "delete":
       case "drop":
       case "rename":
@@ -259,9 +260,11 @@ export class MemoryChangeCursor implements ChangeCursor {
     }
   }
 
-  private groupMatches(doc: Record<string, unknown> | null): boolean {
+  /** A ready claim within the group filter (our own billed marks never cross the wire). */
+  private isOurs(doc: Record<string, unknown> | null): boolean {
+    if (doc?.status !== "ready") return false;
     if (!this.regex) return true;
-    return typeof doc?.group_id === "string" && this.regex.test(doc.group_id);
+    return typeof doc.group_id === "string" && this.regex.test(doc.group_id);
   }
 
   /** The server's await-data: wait for a new event, the close, or the await time. */

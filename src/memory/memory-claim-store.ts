@@ -44,4 +44,11 @@ export class MemoryClaimStore implements ClaimStore {
   async findByClaimNumber(claimNumber: string): Promise<Record<string, unknown> | null> {
     return this.coll.get(claimNumber);
   }
+
+  async requeue(ref: ClaimVersionRef, at: Date): Promise<boolean> {
+    const doc = this.coll.get(ref.claim_number);
+    if (doc?.status !== "ready" || (doc.version ?? 1) !== ref.version) return false;
+    this.coll.update(ref.claim_number, { updated_at: at });
+    return true;
+  }
 }

@@ -47,26 +47,23 @@ export class MemoryLedger implements Ledger {
   }
 
   async reserve(batch: BatchRecord): Promise<void> {
+    if (new Set(batch.claims.map(keyOf)).size !== batch.claims.length)
+      throw new BatchConflictError(batch.batchId, "repeated_claim");
     const existing = this.batches.get(batch.batchId);
     if (existing) {
       // A retry after a lost reply: the same batch is already in; anything else is a conflict.
-      const same =
-        existing.sha256 === batch.sha256 &&
-        existing.senderId === batch.senderId &&
-        existing.isaControlNumber === batch.isaControlNumber &&
-        sameClaims(existing.claims, batch.claims);
+      // (Same rule as the MongoDB ledger: the claim list decides.)
+      const same = sameClaims(existing.claims, batch.claims);
       if (same) return;
       throw new BatchConflictError(batch.batchId, "batch_id");
     }
-    if (new Set(batch.claims.map(keyOf)).size !== batch.claims.length)
-      throw new BatchConflictError(batch.batchId, "repeated_claim");
-    const control = `${batch.senderId}\u0000${batch.isaControlNumber}`;
-    if (this.controlNumbers.has(control)) throw new BatchConflictError(batch.batchId, "control_number");
     const duplicates = batch.claims.filter((c) => this.historyRows.has(keyOf(c)));
     if (duplicates.length > 0)
       throw new DuplicateClaimsError(
         duplicates.map((d) => ({ claim_number: d.claim_number, version: d.version })),
       );
+    const control = `${batch.senderId}\u0000${batch.isaControlNumber}`;
+    if (this.controlNumbers.has(control)) throw new BatchConflictError(batch.batchId, "control_number");
     // Nothing can fail past this point: the batch and its rows land together.
     this.batches.set(batch.batchId, structuredClone({ ...batch, state: "reserved" as const }));
     this.controlNumbers.add(control);

@@ -17,13 +17,15 @@ export class Acker {
       this.watermark.ack(s);
       n++;
     }
-    if (n > 0) this.limiter.release(n);
-    this.metrics?.bufferedClaims.set(this.limiter.inFlight);
+    if (n > 0) {
+      this.limiter.release(n);
+      this.metrics?.bufferedClaims.dec(n);
+    }
   }
 
   ackOne(seq: number): void {
     this.watermark.ack(seq);
     this.limiter.release(1);
-    this.metrics?.bufferedClaims.set(this.limiter.inFlight);
+    this.metrics?.bufferedClaims.dec();
   }
 }

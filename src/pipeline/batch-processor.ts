@@ -19,7 +19,7 @@ import type { ClaimStore } from "../ports/claim-store.js";
 import type { Clock } from "../ports/clock.js";
 import type { DeadLetterEntry, DeadLetterStore } from "../ports/dead-letters.js";
 import type { FileSink } from "../ports/file-sink.js";
-import { type BatchRecord, DuplicateClaimsError, type Ledger } from "../ports/ledger.js";
+import { BatchConflictError, type BatchRecord, DuplicateClaimsError, type Ledger } from "../ports/ledger.js";
 import type { Acker } from "./acker.js";
 import { batchPath } from "./batch-path.js";
 import type { Enricher } from "./enricher.js";
@@ -225,8 +225,9 @@ export class BatchProcessor {
             try {
               await d.ledger.reserve(record);
             } catch (err) {
-              // Not a failure to retry: surface it past the retry policy.
-              if (err instanceof DuplicateClaimsError) return err;
+              // Not failures to retry: a duplicate is handled below; a batch conflict (a control
+              // number used before, edi_counters lowered by hand) needs a person, so it stops us.
+              if (err instanceof DuplicateClaimsError || err instanceof BatchConflictError) return err;
               throw err;
             }
             return undefined;

@@ -77,6 +77,8 @@ export class ClaimSource {
   private cursor: ChangeCursor | undefined;
   private lastToken: ResumeToken | undefined;
   private lastPostBatch: unknown;
+  /** Consecutive change-stream failures, for the backoff; reset by a successful read. */
+  private streamFailures = 0;
   private readonly abort = new AbortController();
   state: SourceState = "starting";
 
@@ -86,7 +88,14 @@ export class ClaimSource {
     return new Observable<SourceItem>((subscriber) => {
       this.loop((item) => subscriber.next(item)).then(
         () => subscriber.complete(),
-        (err) => (isCancellation(err) && this.stopping ? subscriber.complete() : subscriber.error(err)),
+        (err) => {
+          // Stopping cuts retries short; whatever that interrupts is not a failure.
+          if (this.stopping) {
+            if (!isCancellation(err))
+              this.deps.logger.debug({ err: errorSummary(err) }, "source ended during stop");
+            subscriber.complete();
+          } else subscriber.error(err);
+        },
       );
       return () => this.stop();
     });
@@ -141,6 +150,7 @@ export class ClaimSource {
   private async recover(err: unknown, plan: Plan): Promise<Plan> {
     const d = this.deps;
     await this.closeCursor();
+    this.lastPostBatch = undefined;
     if (err instanceof ResumeTokenLostError) {
       d.metrics.tokenLost.inc();
       d.metrics.restarts.inc({ reason: "token_lost" });
@@ -166,10 +176,16 @@ export class ClaimSource {
     if (err instanceof TokenLostFatalError) throw err;
     d.metrics.restarts.inc({ reason: "transient" });
     d.metrics.mongoErrors.inc({ operation: "change_stream" });
-    d.logger.warn({ err: errorSummary(err) }, "change stream failed; resuming after the last token");
-    // Let the breaker see the failure and wait out a backoff before reopening.
-    await d.resilience.run(async () => undefined, this.abort.signal);
-    await sleep(250 + Math.random() * 750, this.abort.signal);
+    this.streamFailures++;
+    const delayMs = d.resilience.backoffDelay(this.streamFailures);
+    d.logger.warn(
+      { err: errorSummary(err), failures: this.streamFailures, delayMs: Math.round(delayMs) },
+      "change stream failed; resuming after the last token",
+    );
+    // The circuit counts stream failures too (repeated ones open it: readiness goes false);
+    // reopening goes through `run`, which waits for the half-open trial.
+    d.resilience.recordFailure(err);
+    await sleep(delayMs, this.abort.signal);
     if (this.lastToken)
       return { position: { kind: "resumeAfter", token: this.lastToken }, scanUpTo: undefined };
     return { position: plan.position, scanUpTo: undefined };
@@ -198,9 +214,14 @@ export class ClaimSource {
         const ref = refOfDoc(doc);
         if (ref && emitted.has(`${ref.claim_number}\u0000${ref.version}`)) continue;
         await d.limiter.acquire();
-        if (this.stopping) return;
+        if (this.stopping) {
+          d.limiter.release();
+          return;
+        }
         const seq = d.watermark.track(undefined);
         d.metrics.eventsReceived.inc({ operation: "scan" });
+        // Counted from here until acked (the limiter's permits also cover the pull in progress).
+        d.metrics.bufferedClaims.inc();
         total++;
         emit({ seq, origin: "scan", operationType: "scan", doc, eventTimeMs: docTime(doc, d.clock) });
       }
@@ -230,6 +251,7 @@ export class ClaimSource {
           d.limiter.release();
           throw err;
         }
+        this.streamFailures = 0;
         if (ev === null) {
           d.limiter.release();
           this.onIdle(cursor);
@@ -246,6 +268,7 @@ export class ClaimSource {
           ev.operationType === "replace"
         ) {
           const seq = d.watermark.track(position);
+          d.metrics.bufferedClaims.inc();
           emit({
             seq,
             origin: "stream",

@@ -173,17 +173,25 @@ export class Engine {
     await this.lease.acquire(this.abort.signal);
     if (this.abort.signal.aborted) return;
     this.state = "recovering";
-    const recovered = await this.processor.recoverReserved();
+    let recovered: number;
+    try {
+      recovered = await this.processor.recoverReserved();
+    } catch (err) {
+      if (this.abort.signal.aborted) return;
+      throw err;
+    }
     if (recovered > 0) logger.warn({ batches: recovered }, "wrote batches left reserved by a previous run");
+    // stop() during recovery has already settled everything: never start streaming after it.
+    if (this.abort.signal.aborted || this.state !== "recovering") return;
     this.state = "running";
     this.startTimers();
 
+    metrics.bufferedClaims.set(0);
     const items = this.source.items();
     this.subscription = this.pipeline(items).subscribe({
       error: (err) => this.fail(err),
       complete: () => logger.info("pipeline drained"),
     });
-    metrics.bufferedClaims.set(0);
   }
 
   private pipeline(items: Observable<SourceItem>) {
@@ -335,8 +343,9 @@ export class Engine {
     );
     try {
       if (!wasRunning) {
+        // Standby or recovering: nothing is streaming; hand the lease back if we hold it.
         this.abort.abort();
-        this.lease.stop();
+        await this.lease.release();
         return;
       }
       const drained = new Promise<void>((resolve) => {

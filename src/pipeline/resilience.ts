@@ -12,6 +12,7 @@ import {
   type IPolicy,
   isTaskCancelledError,
   retry,
+  TaskCancelledError,
   wrap,
 } from "cockatiel";
 import type { Logger } from "../observability/logger.js";
@@ -38,8 +39,12 @@ const STATE_VALUE: Record<CircuitState, number> = {
 export class Resilience {
   private readonly policy: IPolicy;
   private readonly breaker;
+  private readonly initialDelayMs: number;
+  private readonly maxDelayMs: number;
 
   constructor(opts: ResilienceOptions = {}) {
+    this.initialDelayMs = opts.initialDelayMs ?? 100;
+    this.maxDelayMs = opts.maxDelayMs ?? 15_000;
     this.breaker = circuitBreaker(handleAll, {
       halfOpenAfter: opts.halfOpenAfterMs ?? 5_000,
       breaker: new ConsecutiveBreaker(opts.breakAfter ?? 5),
@@ -47,8 +52,8 @@ export class Resilience {
     const retryPolicy = retry(handleAll, {
       maxAttempts: Number.POSITIVE_INFINITY,
       backoff: new ExponentialBackoff({
-        initialDelay: opts.initialDelayMs ?? 100,
-        maxDelay: opts.maxDelayMs ?? 15_000,
+        initialDelay: this.initialDelayMs,
+        maxDelay: this.maxDelayMs,
       }),
     });
     retryPolicy.onRetry((e) => {
@@ -72,14 +77,42 @@ export class Resilience {
     return this.breaker.state === CircuitState.Open || this.breaker.state === CircuitState.Isolated;
   }
 
-  /** Runs `fn` until it succeeds; rejects only when `signal` aborts. */
+  /**
+   * Runs `fn` until it succeeds; rejects only when `signal` aborts — at once, not after the
+   * current backoff wait (up to maxDelayMs), so a stop is never held up by a sleeping retry.
+   */
   run<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    return this.policy.execute(() => fn(), signal);
+    const attempt = this.policy.execute(() => fn(), signal);
+    if (!signal) return attempt;
+    if (signal.aborted) {
+      attempt.catch(() => undefined);
+      return Promise.reject(new TaskCancelledError("operation cancelled: the pipeline is stopping"));
+    }
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => reject(new TaskCancelledError("operation cancelled: the pipeline is stopping"));
+      signal.addEventListener("abort", onAbort, { once: true });
+      attempt.then(
+        (v) => {
+          signal.removeEventListener("abort", onAbort);
+          resolve(v);
+        },
+        (err: unknown) => {
+          signal.removeEventListener("abort", onAbort);
+          reject(err);
+        },
+      );
+    });
   }
 
-  /** Records a failure seen outside `run` (e.g. the change stream) so the circuit sees it. */
-  async observe<T>(fn: () => Promise<T>): Promise<T> {
-    return this.breaker.execute(() => fn());
+  /** Records a failure seen outside `run` (the change stream's reads) so the circuit counts it. */
+  recordFailure(err: unknown): void {
+    this.breaker.execute(() => Promise.reject(err)).catch(() => undefined);
+  }
+
+  /** Exponential backoff (half fixed, half jitter) for retry loops outside `run`; attempt counts from 1. */
+  backoffDelay(attempt: number): number {
+    const cap = Math.min(this.maxDelayMs, this.initialDelayMs * 2 ** Math.min(30, Math.max(0, attempt - 1)));
+    return cap / 2 + Math.random() * (cap / 2);
   }
 }
 

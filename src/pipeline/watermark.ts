@@ -52,11 +52,18 @@ export class Watermark {
     this.advance();
   }
 
-  /** Forget the tokens of everything still queued: after a lost token they point nowhere. */
+  /**
+   * Forget every token, queued or already safe: after a lost token they point nowhere, and a
+   * checkpoint saved from one of them would make the next start fail the same way.
+   */
   dropPositions(): void {
     for (let i = this.head; i < this.queue.length; i++) {
       const e = this.queue[i];
       if (e) e.position = undefined;
+    }
+    if (this.safe !== undefined) {
+      this.safe = undefined;
+      this.version++;
     }
   }
 

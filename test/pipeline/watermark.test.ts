@@ -50,6 +50,32 @@ describe("Watermark", () => {
     expect(w.safePosition.position).toBeUndefined();
   });
 
+  it("forgets the already-safe token after a token loss, so it can never be saved again", () => {
+    const w = new Watermark();
+    w.ack(w.track(tok(1)));
+    const before = w.safePosition.version;
+    expect(w.safePosition.position).toEqual(tok(1));
+    w.dropPositions();
+    expect(w.safePosition.position).toBeUndefined();
+    expect(w.safePosition.version).not.toBe(before);
+    // The catch-up scan's end mark becomes the next safe position.
+    const s = w.track(undefined);
+    w.mark({ clusterTime: { t: 5, i: 1 } });
+    w.ack(s);
+    expect(w.safePosition.position).toEqual({ clusterTime: { t: 5, i: 1 } });
+  });
+
+  it("moves past skipped events (marks) only behind unfinished work", () => {
+    const w = new Watermark();
+    const a = w.track(tok(1));
+    w.mark(tok(2)); // a delete event: nothing to do
+    const c = w.track(tok(3));
+    w.ack(c);
+    expect(w.safePosition.position).toBeUndefined();
+    w.ack(a);
+    expect(w.safePosition.position).toEqual(tok(3));
+  });
+
   it("stays correct across many out-of-order acks (compaction)", () => {
     const w = new Watermark();
     const seqs = Array.from({ length: 5000 }, (_, i) => w.track(tok(i)));
@@ -76,5 +102,20 @@ describe("InFlightLimiter", () => {
     await p;
     expect(third).toBe(true);
     expect(l.inFlight).toBe(2);
+  });
+
+  it("refuses to release more permits than it gave out", () => {
+    const l = new InFlightLimiter(1);
+    expect(() => l.release()).toThrow(/more permits/);
+  });
+
+  it("wakes every waiter on shutdown", async () => {
+    const l = new InFlightLimiter(1);
+    await l.acquire();
+    let woke = 0;
+    const waiters = [l.acquire(), l.acquire()].map((p) => p.then(() => woke++));
+    l.wakeAll();
+    await Promise.all(waiters);
+    expect(woke).toBe(2);
   });
 });

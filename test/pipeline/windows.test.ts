@@ -75,4 +75,52 @@ describe("windowByGroup", () => {
     });
     expect(counts).toEqual([1, 2, 1, 0, 1, 0]);
   });
+
+  it("starts a fresh timer for the window opened after a size flush", () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      // a,b fill the first window at 1ms; c opens a new one at 6ms, which closes at 16ms.
+      const src = cold<Item>("ab 4ms c 30ms |", {
+        a: { g: "A", n: 1 },
+        b: { g: "A", n: 2 },
+        c: { g: "A", n: 3 },
+      });
+      const out = src.pipe(windowByGroup({ windowMs: 10, batchSize: 2, key: (i) => i.g }));
+      expectObservable(out).toBe("-x 14ms y 20ms |", {
+        x: {
+          key: "A",
+          reason: "size",
+          items: [
+            { g: "A", n: 1 },
+            { g: "A", n: 2 },
+          ],
+        },
+        y: { key: "A", reason: "time", items: [{ g: "A", n: 3 }] },
+      });
+    });
+  });
+
+  it("passes a source error on and cancels every pending window timer", () => {
+    const counts: number[] = [];
+    scheduler().run(({ cold, expectObservable }) => {
+      const src = cold<Item>("a 2ms #", { a: { g: "A", n: 1 } }, new Error("boom"));
+      const out = src.pipe(
+        windowByGroup({
+          windowMs: 10,
+          batchSize: 100,
+          key: (i) => i.g,
+          onOpenWindows: (n) => counts.push(n),
+        }),
+      );
+      expectObservable(out).toBe("3ms #", undefined, new Error("boom"));
+    });
+    expect(counts).toEqual([1, 0]);
+  });
+
+  it("emits nothing after unsubscribe even when a window's time comes", () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      const src = cold<Item>("a 50ms |", { a: { g: "A", n: 1 } });
+      const out = src.pipe(windowByGroup({ windowMs: 10, batchSize: 100, key: (i) => i.g }));
+      expectObservable(out, "5ms !").toBe("");
+    });
+  });
 });

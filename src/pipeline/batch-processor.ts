@@ -239,6 +239,7 @@ export class BatchProcessor {
       } catch (err) {
         if (!(err instanceof DuplicateClaimsError)) throw err;
         const dup = new Set(err.duplicates.map(keyOf));
+        d.metrics.claimsDuplicate.inc(err.duplicates.length);
         log.info(
           { window: windowKey, duplicates: err.duplicates.length },
           "claims emitted concurrently; re-rendering",

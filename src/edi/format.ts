@@ -30,13 +30,17 @@ export function isD8Date(d: Date): boolean {
 export const QUANTITY_DECIMALS = 3;
 const QUANTITY_SCALE = 10 ** QUANTITY_DECIMALS;
 
+/** R elements (SV104, CTP04) hold at most 15 digits. */
+const MAX_QUANTITY = 1e15;
+
 /**
  * X12 R-type quantity: never an exponent, at most three decimals, no trailing zeros
- * ("1", "2.5", "0.125"). Returns "" when the value rounds to zero or is not positive.
+ * ("1", "2.5", "0.125"). Returns "" when the value rounds to zero, is not positive or does not
+ * fit 15 digits.
  */
 export function formatQuantity(n: number): string {
-  if (!(n > 0) || !Number.isFinite(n)) return "";
-  if (Number.isInteger(n) && n < 1e15) return String(n);
+  if (!(n > 0) || !Number.isFinite(n) || n >= MAX_QUANTITY) return "";
+  if (Number.isInteger(n)) return String(n);
   const scaled = Math.round(n * QUANTITY_SCALE);
   if (scaled === 0) return "";
   const whole = Math.trunc(scaled / QUANTITY_SCALE);

@@ -107,56 +107,75 @@ function isClean(s: string): boolean {
   return !prevSpace;
 }
 
-/** The slow path: map every character, then collapse spaces. */
-function rebuild(s: string): string {
-  let src = s;
-  for (let i = 0; i < s.length; i++) {
-    if (s.charCodeAt(i) >= 128) {
-      src = s.normalize("NFD");
-      break;
-    }
-  }
-  const out: string[] = [];
+/** Input is normalised and mapped in slices of this many code units, so a 10,000-character name
+ * costs what its first few slices cost: the output is cut at the element's maximum anyway. */
+const SLICE = 256;
+
+function isHighSurrogate(c: number): boolean {
+  return c >= 0xd800 && c <= 0xdbff;
+}
+
+/**
+ * The slow path: maps characters and collapses spaces until `limit` characters are produced.
+ * Slicing before NFD changes nothing here: NFD never merges characters across a slice boundary,
+ * and the combining marks it may leave at the start of a slice are dropped either way.
+ */
+function rebuild(s: string, limit: number): string {
+  let out = "";
   let pendingSpace = false;
   const emit = (text: string): void => {
-    if (pendingSpace && out.length > 0) out.push(" ");
+    if (pendingSpace && out.length > 0) out += " ";
     pendingSpace = false;
-    out.push(text);
+    out += text;
   };
-  for (let i = 0; i < src.length; i++) {
-    const c = src.charCodeAt(i);
-    if (c < 128) {
-      const k = ASCII[c];
-      if (k === KEEP) emit(src[i] as string);
-      else if (k === LOWER) emit(String.fromCharCode(c - 32));
-      else pendingSpace = true;
-      continue;
+  for (let from = 0; from < s.length && out.length < limit; ) {
+    let to = Math.min(s.length, from + SLICE);
+    if (to < s.length && isHighSurrogate(s.charCodeAt(to - 1))) to++;
+    let src = s.slice(from, to);
+    from = to;
+    for (let i = 0; i < src.length; i++) {
+      if (src.charCodeAt(i) >= 128) {
+        src = src.normalize("NFD");
+        break;
+      }
     }
-    if (isCombining(c)) continue;
-    if (isUnicodeSpace(c)) {
-      pendingSpace = true;
-      continue;
-    }
-    // Surrogate pairs (emoji, rare scripts) are dropped whole: no half pair may survive.
-    if (c >= 0xd800 && c <= 0xdbff) {
-      i++;
-      continue;
-    }
-    if (c >= 0xdc00 && c <= 0xdfff) continue;
-    const ch = src[i] as string;
-    const mapped = TRANSLITERATE[ch];
-    if (mapped !== undefined) {
-      emit(mapped);
-      continue;
-    }
-    // toUpperCase can reach ASCII for a few letters (e.g. "ſ" → "S"); anything else is dropped.
-    const up = ch.toUpperCase();
-    if (up.length === 1) {
-      const u = up.charCodeAt(0);
-      if (u < 128 && ASCII[u] === KEEP) emit(up);
+    for (let i = 0; i < src.length && out.length < limit; i++) {
+      const c = src.charCodeAt(i);
+      if (c < 128) {
+        const k = ASCII[c];
+        if (k === KEEP) emit(src[i] as string);
+        else if (k === LOWER) emit(String.fromCharCode(c - 32));
+        else pendingSpace = true;
+        continue;
+      }
+      if (isCombining(c)) continue;
+      if (isUnicodeSpace(c)) {
+        pendingSpace = true;
+        continue;
+      }
+      // Surrogate pairs (emoji, rare scripts) are dropped whole: no half pair may survive, and a
+      // lone high surrogate takes nothing but itself with it.
+      if (isHighSurrogate(c)) {
+        const low = src.charCodeAt(i + 1);
+        if (low >= 0xdc00 && low <= 0xdfff) i++;
+        continue;
+      }
+      if (c >= 0xdc00 && c <= 0xdfff) continue;
+      const ch = src[i] as string;
+      const mapped = TRANSLITERATE[ch];
+      if (mapped !== undefined) {
+        emit(mapped);
+        continue;
+      }
+      // toUpperCase can reach ASCII for a few letters (e.g. "ſ" → "S"); anything else is dropped.
+      const up = ch.toUpperCase();
+      if (up.length === 1) {
+        const u = up.charCodeAt(0);
+        if (u < 128 && ASCII[u] === KEEP) emit(up);
+      }
     }
   }
-  return out.join("");
+  return out;
 }
 
 /**
@@ -165,21 +184,13 @@ function rebuild(s: string): string {
  * Returns "" when nothing carriable is left.
  */
 export function x12Text(s: string, max: number): string {
-  let t = isClean(s) ? s : rebuild(s);
-  if (t.length > max) {
-    t = t.slice(0, max);
-    // The cut may end on the space between two words.
-    if (t.charCodeAt(t.length - 1) === 0x20) t = t.slice(0, -1);
-  }
+  // Only the first max + 1 characters can reach the element when they need no mapping.
+  const head = s.length > max + 1 ? s.slice(0, max + 1) : s;
+  let t = isClean(head) ? head : rebuild(s, max);
+  if (t.length > max) t = t.slice(0, max);
+  // A cut may end on the space between two words (rebuild never leaves one otherwise).
+  if (t.charCodeAt(t.length - 1) === 0x20) t = t.slice(0, -1);
   return t;
-}
-
-/**
- * Element data for an identifier, never cut: the caller checks the length, because a cut
- * identifier names a different claim, member or payer.
- */
-export function x12Identifier(s: string): string {
-  return isClean(s) ? s : rebuild(s);
 }
 
 /**

@@ -13,6 +13,20 @@ export interface ConfirmIo {
 const processIo: ConfirmIo = { input: process.stdin, output: process.stderr };
 
 /**
+ * Fails fast (UsageError, exit 2) when confirmation will be needed but nobody can give it;
+ * commands call it before connecting, so a script missing `--yes` touches nothing.
+ */
+export function requireConfirmable(
+  action: string,
+  opts: { readonly yes: boolean; readonly io?: ConfirmIo },
+): void {
+  if (opts.yes) return;
+  if ((opts.io ?? processIo).input.isTTY !== true) {
+    throw new UsageError(`${action} needs confirmation: run it on a terminal, or pass --yes`);
+  }
+}
+
+/**
  * Resolves when the action may go ahead; throws ActionCancelledError when the operator says no,
  * UsageError (exit 2) when there is nobody to ask and `--yes` was not given.
  * The question goes to stderr so `--json` output on stdout stays parseable.
@@ -24,9 +38,7 @@ export async function confirmAction(
 ): Promise<void> {
   if (opts.yes) return;
   const io = opts.io ?? processIo;
-  if (io.input.isTTY !== true) {
-    throw new UsageError(`${action} needs confirmation: run it on a terminal, or pass --yes`);
-  }
+  requireConfirmable(action, opts);
   const rl = createInterface({ input: io.input, output: io.output, terminal: true });
   // End of input (Ctrl-D) or Ctrl-C closes the interface; a pending question would otherwise
   // never settle, so closing counts as "no".

@@ -1,12 +1,11 @@
 // What an operator command needs from the environment: the validated configuration and, for
 // commands that touch the database, a MongoDB connection with the same ports the processor
-// uses (src/mongo/mongo-ports.ts), opened for the command and closed after it.
+// uses (src/mongo/mongo-ports.ts), opened for the command and closed after it. The driver and
+// the adapters load on first use, so `--help`, `validate` and argument errors stay fast.
 import type { Db, MongoClient } from "mongodb";
 import { DatabaseUnavailableError } from "../app/services/operator-errors.js";
 import { type Config, loadConfig, maskUri } from "../config.js";
 import { UsageError } from "../domain/errors.js";
-import { connectMongo } from "../mongo/connect.js";
-import { createMongoPorts } from "../mongo/mongo-ports.js";
 import type { PipelinePorts } from "../ports/bundle.js";
 import { type Clock, systemClock } from "../ports/clock.js";
 
@@ -38,6 +37,10 @@ export async function withOperatorContext<T>(fn: (ctx: OperatorContext) => Promi
         "(only `claimflow run` starts the embedded demo)",
     );
   }
+  const [{ connectMongo }, { createMongoPorts }] = await Promise.all([
+    import("../mongo/connect.js"),
+    import("../mongo/mongo-ports.js"),
+  ]);
   let connection: Awaited<ReturnType<typeof connectMongo>>;
   try {
     connection = await connectMongo(uri, {

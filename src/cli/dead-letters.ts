@@ -16,7 +16,7 @@ import {
   parseArg,
   parseOptionalArg,
 } from "./args.js";
-import { confirmAction } from "./confirm.js";
+import { confirmAction, requireConfirmable } from "./confirm.js";
 import { withOperatorContext } from "./context.js";
 import { keyValues, orDash, printJson, println, table } from "./format.js";
 
@@ -114,6 +114,7 @@ export function registerDeadLetters(program: Command): void {
     .option("--json", "print JSON")
     .action(async (opts: PurgeOptions) => {
       const before = parseArg(isoInstantArg, opts.before, "--before");
+      requireConfirmable("dead-letter purge", { yes: opts.yes === true });
       await withOperatorContext(async (ctx) => {
         await confirmAction(
           "dead-letter purge",

@@ -2,7 +2,6 @@
 // service, print, exit code). Exit codes: 0 done, 1 the action failed or found problems, 2 bad
 // input (arguments or configuration). User errors print one line; never a stack trace.
 import { Command, CommanderError } from "commander";
-import { MongoError } from "mongodb";
 import { ClaimflowError, ConfigError, UsageError } from "../domain/errors.js";
 import { registerAudit } from "./audit.js";
 import { registerBatches } from "./batches.js";
@@ -84,7 +83,8 @@ function handleError(err: unknown): number {
     process.stderr.write(`claimflow: ${oneLine(err.message)}\n`);
     return 1;
   }
-  if (err instanceof MongoError) {
+  // Matched by name, not instanceof, so this module does not load the driver for every command.
+  if (err instanceof Error && /^Mongo[A-Za-z]*Error$/.test(err.name)) {
     process.stderr.write(`claimflow: MongoDB error: ${oneLine(err.message)}\n`);
     return 1;
   }

@@ -2,7 +2,6 @@
 // input collections too (SPEC section 2: created by this command, never implicitly in
 // production). Idempotent: a second run reports every index as existing.
 import type { Command } from "commander";
-import { ensureIndexes } from "../mongo/indexes.js";
 import { withOperatorContext } from "./context.js";
 import { printJson, println, table } from "./format.js";
 
@@ -23,6 +22,7 @@ export function registerIndexes(program: Command): void {
     .option("--json", "print JSON")
     .action(async (opts: EnsureOptions) => {
       await withOperatorContext(async (ctx) => {
+        const { ensureIndexes } = await import("../mongo/indexes.js");
         const report = await ensureIndexes(ctx.db, {
           includeInputCollections: opts.skipInputCollections !== true,
         });

@@ -1,9 +1,8 @@
 // `claimflow run`: the processor. Exit 0 after a graceful stop, 1 after a fatal error,
-// 2 for bad configuration.
+// 2 for bad configuration. The processor's modules (engine, metrics, the embedded mongod
+// launcher) load only here, so operator commands start fast.
 import type { Command } from "commander";
-import { startProcessor } from "../app/processor.js";
 import { loadConfig } from "../config.js";
-import { createLogger } from "../observability/logger.js";
 
 export function registerRun(program: Command, setExit: (code: number) => void): void {
   program
@@ -11,6 +10,10 @@ export function registerRun(program: Command, setExit: (code: number) => void): 
     .description("run the processor (an embedded demo replica set when EDI_MONGODB_URI is unset)")
     .action(async () => {
       const config = loadConfig();
+      const [{ startProcessor }, { createLogger }] = await Promise.all([
+        import("../app/processor.js"),
+        import("../observability/logger.js"),
+      ]);
       const logger = createLogger(config.logLevel);
       const handle = await startProcessor(config, { logger, handleSignals: true });
       const code = await handle.exited;

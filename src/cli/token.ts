@@ -9,7 +9,7 @@ import {
 } from "../app/services/token-service.js";
 import { UsageError } from "../domain/errors.js";
 import { isoInstantArg, parseArg, parseOptionalArg, streamNameArg } from "./args.js";
-import { confirmAction } from "./confirm.js";
+import { confirmAction, requireConfirmable } from "./confirm.js";
 import { withOperatorContext } from "./context.js";
 import { duration, keyValues, printJson, println } from "./format.js";
 
@@ -80,6 +80,7 @@ export function registerToken(program: Command): void {
     .action(async (opts: ResetOptions) => {
       const target = resetTarget(opts);
       const streamArg = parseOptionalArg(streamNameArg, opts.stream, "--stream");
+      requireConfirmable("token reset", { yes: opts.yes === true });
       await withOperatorContext(async (ctx) => {
         const streamName = streamArg ?? ctx.config.streamName;
         const plan = await planTokenReset(ctx, streamName, target, { force: opts.force === true });

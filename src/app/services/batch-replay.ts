@@ -5,7 +5,6 @@
 // not bill anything again (a still-reserved batch is finished by the processor's recovery).
 import { currentActor } from "../../audit/actor.js";
 import { ClaimflowError } from "../../domain/errors.js";
-import { sha256 } from "../../pipeline/batch-processor.js";
 import type { AuditEntry } from "../../ports/audit-log.js";
 import type { PipelinePorts } from "../../ports/bundle.js";
 import type { Clock } from "../../ports/clock.js";
@@ -45,6 +44,8 @@ export async function replayBatch(deps: ReplayDeps, batchId: string): Promise<Re
       `batch ${batchId} has no stored content (removed by retention); it cannot be replayed`,
     );
   }
+  // The processor's own digest function; loaded here so other commands do not pull in the engine.
+  const { sha256 } = await import("../../pipeline/batch-processor.js");
   const digest = sha256(batch.content);
   if (digest !== batch.sha256) {
     throw new ReplayRefusedError(

@@ -3,7 +3,7 @@
 // replacement without payer claim number, unknown client) so dead-letter handling can be seen.
 import type { Db } from "mongodb";
 import { ClaimflowError } from "../../domain/errors.js";
-import { isDuplicateKeyError } from "../../mongo/connect.js";
+import { COLLECTIONS } from "../../mongo/collections.js";
 import { type SeedResult, writeSynthetic } from "../../seed/seed-database.js";
 import { generate, makeInvalidClaims } from "../../seed/synthetic.js";
 
@@ -52,7 +52,7 @@ export async function seedClaims(db: Db, opts: SeedOptions): Promise<SeedReport>
   const first = data.claims[0]?.claim_number;
   if (
     first !== undefined &&
-    (await db.collection("claim_detail").findOne({ claim_number: first })) !== null
+    (await db.collection(COLLECTIONS.claims).findOne({ claim_number: first })) !== null
   ) {
     throw new SeedConflictError(opts.prefix);
   }
@@ -60,6 +60,7 @@ export async function seedClaims(db: Db, opts: SeedOptions): Promise<SeedReport>
     const result = await writeSynthetic(db, { ...data, claims: [...data.claims, ...invalid] });
     return { ...result, claims: data.claims.length, invalid: invalid.length, prefix: opts.prefix };
   } catch (err) {
+    const { isDuplicateKeyError } = await import("../../mongo/connect.js");
     if (isDuplicateKeyError(err)) throw new SeedConflictError(opts.prefix);
     throw err;
   }

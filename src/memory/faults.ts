@@ -1,7 +1,9 @@
 // Fault injection for the in-memory twins: every port call of one connection first passes
 // `hit(point)`, which can throw a transient error (what a step-down or a dropped socket looks
-// like to the pipeline), hold the call until a test lets it go, or kill the connection (every
-// call from then on hangs forever: the process is gone and can change nothing any more).
+// like to the pipeline), let the call happen and then lose its reply (the write is applied,
+// the caller sees an error and retries), hold the call until a test lets it go, or kill the
+// connection (every call from then on hangs forever: the process is gone and can change
+// nothing any more).
 
 /** `<port>.<method>`, e.g. "ledger.reserve", "cursor.tryNext", "sink.write". */
 export type FaultPoint = `${string}.${string}`;
@@ -24,6 +26,8 @@ export interface ArmOptions {
   readonly error?: (point: FaultPoint) => unknown;
   /** Hold the calls (they resolve normally after `resume(point)`) instead of throwing. */
   readonly hold?: boolean;
+  /** Run the call, then throw instead of returning its result (a reply lost on the wire). */
+  readonly lostReply?: boolean;
   /** Kill the connection at this call: it and every later call never settle. */
   readonly kill?: boolean;
 }
@@ -33,8 +37,12 @@ interface Armed {
   skip: number;
   readonly error: ((point: FaultPoint) => unknown) | undefined;
   readonly hold: boolean;
+  readonly lostReply: boolean;
   readonly kill: boolean;
 }
+
+/** What a call that passed the gate does: run normally, or run and then fail. */
+export type Outcome = "run" | "lostReply";
 
 const NEVER = new Promise<never>(() => undefined);
 
@@ -50,6 +58,7 @@ export class Faults {
       skip: opts.skip ?? 0,
       error: opts.error,
       hold: opts.hold ?? false,
+      lostReply: opts.lostReply ?? false,
       kill: opts.kill ?? false,
     });
   }
@@ -87,18 +96,18 @@ export class Faults {
   }
 
   /** Gate for one port call: resolves to let it run, rejects to fail it, or never settles. */
-  hit(point: FaultPoint): Promise<void> {
+  hit(point: FaultPoint): Promise<Outcome> {
     this.calls.set(point, (this.calls.get(point) ?? 0) + 1);
     if (this.dead) return NEVER;
     const a = this.armed.get(point);
-    if (!a) return Promise.resolve();
+    if (!a) return Promise.resolve("run");
     if (a.skip > 0) {
       a.skip--;
-      return Promise.resolve();
+      return Promise.resolve("run");
     }
     if (a.remaining <= 0) {
       this.armed.delete(point);
-      return Promise.resolve();
+      return Promise.resolve("run");
     }
     a.remaining--;
     if (a.kill) {
@@ -108,11 +117,18 @@ export class Faults {
     if (a.hold) {
       return new Promise((resolve) => {
         const list = this.held.get(point) ?? [];
-        list.push(() => (this.dead ? undefined : resolve()));
+        list.push(() => (this.dead ? undefined : resolve("run")));
         this.held.set(point, list);
       });
     }
-    return Promise.reject(a.error ? a.error(point) : new InjectedFaultError(point));
+    if (a.lostReply) return Promise.resolve("lostReply");
+    return Promise.reject(this.errorFor(point));
+  }
+
+  /** The error a failed or reply-lost call at `point` throws. */
+  errorFor(point: FaultPoint): unknown {
+    const a = this.armed.get(point);
+    return a?.error ? a.error(point) : new InjectedFaultError(point);
   }
 }
 
@@ -131,9 +147,12 @@ export function guarded<T extends object>(
   for (const m of methods) {
     const fn = target[m];
     if (typeof fn !== "function") throw new TypeError(`${name}.${m} is not a method`);
+    const point: FaultPoint = `${name}.${m}`;
     wrapped.set(m, async (...args: unknown[]) => {
-      await faults.hit(`${name}.${m}`);
-      return (fn as (...a: unknown[]) => unknown).apply(target, args);
+      const outcome = await faults.hit(point);
+      const result = await (fn as (...a: unknown[]) => unknown).apply(target, args);
+      if (outcome === "lostReply") throw faults.errorFor(point);
+      return result;
     });
   }
   return new Proxy(target, {

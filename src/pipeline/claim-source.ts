@@ -45,6 +45,8 @@ export interface ClaimSourceDeps {
   readonly streamName: string;
   readonly filter: FeedFilter;
   readonly onTokenLost: "rescan" | "fail";
+  /** EDI_MARK_BILLED: the scan finishes marks a crash interrupted (see scan). */
+  readonly markBilled: boolean;
   readonly scanPageSize: number;
   readonly feed: ChangeFeed;
   readonly claims: ClaimStore;
@@ -210,6 +212,12 @@ export class ClaimSource {
             ),
           )
         : new Set<string>();
+      // Emitted yet still ready: a crash came between the file and the billed mark. The stream
+      // would finish the mark when it re-reads them; a scan skips them, so it finishes it here.
+      if (d.markBilled && emitted.size > 0) {
+        const unmarked = refs.filter((r) => emitted.has(`${r.claim_number}\u0000${r.version}`));
+        await d.resilience.run(() => d.claims.markBilled(unmarked), this.abort.signal);
+      }
       for (const doc of page.docs) {
         const ref = refOfDoc(doc);
         if (ref && emitted.has(`${ref.claim_number}\u0000${ref.version}`)) continue;
@@ -234,7 +242,9 @@ export class ClaimSource {
 
   private async stream(emit: (item: SourceItem) => void, start: StartPosition): Promise<void> {
     const d = this.deps;
-    this.cursor = await d.resilience.run(() => d.feed.open(start, d.filter), this.abort.signal);
+    // Not through `run`: opening is lazy on the server (the first read runs the aggregate), so
+    // its success says nothing; a failure here or in a read goes to `recover` and its backoff.
+    this.cursor = await d.feed.open(start, d.filter);
     const cursor = this.cursor;
     d.metrics.streaming.set(1);
     try {
@@ -251,7 +261,8 @@ export class ClaimSource {
           d.limiter.release();
           throw err;
         }
-        this.streamFailures = 0;
+        if (this.streamFailures > 0) this.streamFailures = 0;
+        d.resilience.recordSuccess();
         if (ev === null) {
           d.limiter.release();
           this.onIdle(cursor);

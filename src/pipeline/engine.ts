@@ -126,6 +126,7 @@ export class Engine {
       streamName: opts.streamName,
       filter: { groupFilter: opts.groupFilter },
       onTokenLost: opts.onTokenLost,
+      markBilled: opts.markBilled,
       scanPageSize: opts.scanPageSize ?? 1000,
       feed: ports.feed,
       claims: ports.claims,

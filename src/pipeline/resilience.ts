@@ -41,6 +41,7 @@ export class Resilience {
   private readonly breaker;
   private readonly initialDelayMs: number;
   private readonly maxDelayMs: number;
+  private unresolvedFailures = false;
 
   constructor(opts: ResilienceOptions = {}) {
     this.initialDelayMs = opts.initialDelayMs ?? 100;
@@ -104,9 +105,28 @@ export class Resilience {
     });
   }
 
-  /** Records a failure seen outside `run` (the change stream's reads) so the circuit counts it. */
+  /**
+   * The change stream's reads do not go through `run` (its own loop resumes from the last
+   * token), so it reports each outcome here: failures count toward opening the circuit, and
+   * a success after failures resets the count, or closes the circuit once it is half-open.
+   */
   recordFailure(err: unknown): void {
+    this.unresolvedFailures = true;
     this.breaker.execute(() => Promise.reject(err)).catch(() => undefined);
+  }
+
+  recordSuccess(): void {
+    // The common case (a healthy stream) costs nothing.
+    if (!this.unresolvedFailures && this.breaker.state === CircuitState.Closed) return;
+    this.breaker
+      .execute(async () => undefined)
+      .then(
+        () => {
+          this.unresolvedFailures = false;
+        },
+        // Still open: a later success, after halfOpenAfterMs, is the trial that closes it.
+        () => undefined,
+      );
   }
 
   /** Exponential backoff (half fixed, half jitter) for retry loops outside `run`; attempt counts from 1. */

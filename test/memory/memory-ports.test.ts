@@ -161,6 +161,14 @@ describe("connections and faults", () => {
     expect(await ports.ledger.nextControlNumber("S")).toBe(2);
   });
 
+  it("loses a reply: the write is applied, the caller sees an error", async () => {
+    const { ports, db } = createMemoryPorts();
+    db.faults.arm("ledger.nextControlNumber", { lostReply: true });
+    await expect(ports.ledger.nextControlNumber("S")).rejects.toBeInstanceOf(InjectedFaultError);
+    expect(db.ledger.counter("S")).toBe(1);
+    expect(await ports.ledger.nextControlNumber("S")).toBe(2);
+  });
+
   it("holds calls until resumed", async () => {
     const { ports, db } = createMemoryPorts();
     db.faults.arm("sink.write", { hold: true, times: Number.POSITIVE_INFINITY });

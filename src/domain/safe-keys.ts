@@ -1,8 +1,73 @@
 // Keys that start with `$` or contain `.` are how operator injection reaches a query or an
 // update; upstream must never send them, so a document holding one at any depth is rejected.
 
+import type { InputIssue } from "./errors.js";
+
 const MAX_DEPTH = 64;
-const OPERATOR = /^\$[A-Za-z]{1,24}$/;
+/**
+ * MongoDB operators worth naming in a dead letter ("$where" tells an operator what happened).
+ * Any other key is shown by its position only: a key can hold data too (`{"$Smith": 1}`).
+ */
+const KNOWN_OPERATORS = new Set([
+  "$where",
+  "$expr",
+  "$function",
+  "$accumulator",
+  "$jsonSchema",
+  "$regex",
+  "$options",
+  "$text",
+  "$search",
+  "$eq",
+  "$ne",
+  "$gt",
+  "$gte",
+  "$lt",
+  "$lte",
+  "$in",
+  "$nin",
+  "$exists",
+  "$type",
+  "$mod",
+  "$all",
+  "$size",
+  "$elemMatch",
+  "$and",
+  "$or",
+  "$nor",
+  "$not",
+  "$set",
+  "$unset",
+  "$inc",
+  "$mul",
+  "$rename",
+  "$push",
+  "$pull",
+  "$pullAll",
+  "$addToSet",
+  "$pop",
+  "$min",
+  "$max",
+  "$currentDate",
+  "$setOnInsert",
+  "$lookup",
+  "$merge",
+  "$out",
+  "$match",
+  "$project",
+  "$group",
+  "$unionWith",
+  "$comment",
+  "$natural",
+  "$oid",
+  "$date",
+  "$numberDecimal",
+  "$numberLong",
+  "$binary",
+  "$ref",
+  "$id",
+  "$db",
+]);
 
 function isPlainContainer(value: unknown): value is Record<string, unknown> {
   if (typeof value !== "object" || value === null) return false;
@@ -11,13 +76,16 @@ function isPlainContainer(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-/** Paths (dotted, array indexes as numbers) of every unsafe key; the key text itself is not echoed. */
-export function findUnsafeKeys(doc: unknown, limit = 20): string[] {
-  const found: string[] = [];
+/**
+ * Every unsafe key as an issue: the dotted path of the object holding it (array indexes as
+ * numbers) and a rule text; the key itself is named only when it is a known operator.
+ */
+export function findUnsafeKeys(doc: unknown, limit = 20): InputIssue[] {
+  const found: InputIssue[] = [];
   const walk = (value: unknown, path: string, depth: number): void => {
     if (found.length >= limit || !isPlainContainer(value)) return;
     if (depth > MAX_DEPTH) {
-      found.push(`${path || "(root)"}: nested too deeply`);
+      found.push({ path: path || "(root)", message: "nested too deeply" });
       return;
     }
     if (Array.isArray(value)) {
@@ -27,9 +95,8 @@ export function findUnsafeKeys(doc: unknown, limit = 20): string[] {
     let n = 0;
     for (const key of Object.keys(value)) {
       if (key.startsWith("$") || key.includes(".")) {
-        // An operator name ($where, $gt) is safe and useful to show; any other key text might be data.
-        const shown = OPERATOR.test(key) ? `"${key}"` : `#${n}`;
-        found.push(`${path || "(root)"}: key ${shown} starts with "$" or contains "."`);
+        const shown = KNOWN_OPERATORS.has(key) ? `"${key}"` : `#${n}`;
+        found.push({ path: path || "(root)", message: `key ${shown} starts with "$" or contains "."` });
         if (found.length >= limit) return;
       } else {
         walk(value[key], path ? `${path}.${key}` : key, depth + 1);

@@ -84,16 +84,7 @@ export type ParseResult<T> =
  */
 export function parseDocument<S extends z.ZodType>(schema: S, doc: unknown): ParseResult<z.output<S>> {
   const unsafe = findUnsafeKeys(doc);
-  if (unsafe.length > 0) {
-    return {
-      ok: false,
-      unsafeKeys: true,
-      issues: unsafe.map((u) => {
-        const at = u.indexOf(": ");
-        return { path: u.slice(0, at), message: u.slice(at + 2) };
-      }),
-    };
-  }
+  if (unsafe.length > 0) return { ok: false, unsafeKeys: true, issues: unsafe };
   const r = schema.safeParse(doc);
   return r.success ? { ok: true, value: r.data } : { ok: false, issues: toIssues(r.error) };
 }

@@ -330,6 +330,8 @@ export class Engine {
 
   private async doStop(): Promise<void> {
     const { logger } = this.deps;
+    // After a fatal error everything is torn down already and `done` has rejected.
+    if (this.state === "failed") return;
     const wasRunning = this.state === "running";
     this.state = "stopping";
     const deadline = setTimeout(
@@ -371,7 +373,8 @@ export class Engine {
       clearTimeout(deadline);
       clearInterval(this.checkpointTimer);
       clearInterval(this.statsTimer);
-      this.state = "stopped";
+      // A failure (e.g. the shutdown timeout cut a batch short) stays visible as such.
+      if ((this.state as EngineState) !== "failed") this.state = "stopped";
       this.resolveDone();
     }
   }
@@ -382,7 +385,8 @@ export class Engine {
     this.state = "failed";
     this.abort.abort();
     this.source.stop();
-    this.lease.stop();
+    // Hand the lease over now rather than make a standby wait out the TTL.
+    void this.lease.release();
     clearInterval(this.checkpointTimer);
     clearInterval(this.statsTimer);
     this.rejectDone(err);

@@ -65,7 +65,7 @@ describe("Engine flow", () => {
 
   it("flushes a group when its window time has passed since its first claim", async () => {
     const w = makeWorld({ groups: 1, clients: 1 });
-    const windowMs = 150;
+    const windowMs = 300;
     const { engine } = await startEngine(w.ports, { batchSize: 1000, windowMs });
     const claims = moreClaims(w, 5, "TIME").map((c) => ({
       ...c,
@@ -74,7 +74,7 @@ describe("Engine flow", () => {
     }));
     const started = Date.now();
     w.db.claims.insertMany(claims.slice(0, 3));
-    await new Promise((r) => setTimeout(r, 40));
+    await new Promise((r) => setTimeout(r, 30));
     w.db.claims.insertMany(claims.slice(3));
     await waitFor("the window to flush", () => w.db.ledger.history().length === 5);
     const elapsed = Date.now() - started;
@@ -87,7 +87,7 @@ describe("Engine flow", () => {
 
   it("releases idle groups: the open-windows gauge returns to zero once every window flushed", async () => {
     const w = makeWorld({ groups: 4, clients: 3 });
-    const { engine, metrics } = await startEngine(w.ports, { windowMs: 40, batchSize: 1000 });
+    const { engine, metrics } = await startEngine(w.ports, { windowMs: 250, batchSize: 1000 });
     w.db.claims.insertMany(moreClaims(w, 48, "IDLE"));
     await waitFor("windows open", async () => (await metricValue(metrics, "claimflow_open_windows")) > 1);
     await waitFor("all emitted", () => w.db.ledger.history().length === 48);

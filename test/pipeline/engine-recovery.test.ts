@@ -93,6 +93,8 @@ describe("Token lost", () => {
     expect(w.db.checkpoints.peek("test")).toBeNull();
     expect(emittedCount(w)).toBe(30);
     await second.engine.stop();
+    expect(second.engine.state).toBe("failed");
+    await waitFor("the lease handed back", async () => (await w.db.leases.current("test")) === null);
 
     const third = await startEngine(w.db.connect().ports, {}, { waitStreaming: false });
     await waitFor("catch-up", () => emittedCount(w) === 50);
@@ -295,7 +297,10 @@ describe("Stopping", () => {
     const started = Date.now();
     await engine.stop();
     expect(Date.now() - started).toBeLessThan(1_000);
+    // Work was abandoned: the engine reports a failure (non-zero exit), never a clean stop.
     await expect(engine.done).rejects.toBeDefined();
+    expect(engine.state).toBe("failed");
+    expect(await w.db.leases.current("test")).toBeNull();
     expect(await w.db.ledger.countReserved()).toBeGreaterThan(0);
 
     const next = await startEngine(w.db.connect().ports);

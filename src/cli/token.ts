@@ -126,7 +126,12 @@ function describeTarget(t: ResetTarget): string {
 function checkpointRows(cp: CheckpointSummary): [string, string][] {
   return [
     ["token", cp.token ?? "none (position set by time)"],
-    ["cluster time", cp.clusterTime ? `${cp.clusterTime} (increment ${cp.clusterTimeIncrement})` : "-"],
+    [
+      "cluster time",
+      cp.clusterTime
+        ? `${cp.clusterTime} (increment ${cp.clusterTimeIncrement}${cp.clusterTimeFrom === "token" ? ", read from the token" : ""})`
+        : "-",
+    ],
     ["source", cp.source],
   ];
 }

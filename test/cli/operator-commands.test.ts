@@ -145,6 +145,31 @@ describe.skipIf(!mongo)("operator commands on a replica set", () => {
       expect(r.stdout).toMatch(/lease\s+none/);
     });
 
+    it("reads the cluster time out of a real resume token saved without one", async () => {
+      const stream = db.collection("token_probe").watch([], {
+        startAtOperationTime: toTimestamp(await ports.feed.currentClusterTime()),
+      });
+      const next = stream.next();
+      await db.collection("token_probe").insertOne({ n: 1 });
+      const event = await next;
+      await stream.close();
+      const eventTime = event.clusterTime as unknown as { t: number; i: number };
+      await ports.checkpoints.save({
+        streamName: STREAM,
+        token: event._id as unknown as Record<string, unknown>,
+        updatedAt: new Date(),
+        source: "processor",
+      });
+      const view = await json<{ checkpoint: { clusterTime: string; clusterTimeFrom: string } }>([
+        "token",
+        "show",
+      ]);
+      expect(view.checkpoint.clusterTime).toBe(new Date(eventTime.t * 1000).toISOString());
+      expect(view.checkpoint.clusterTimeFrom).toBe("token");
+      const text = await ok(["token", "show"]);
+      expect(text.stdout).toContain(`(increment ${eventTime.i}, read from the token)`);
+    });
+
     it("prints the token abbreviated, its cluster time, age, source and the lease holder", async () => {
       const data = `8263${"A1".repeat(40)}0004`;
       await ports.checkpoints.save({

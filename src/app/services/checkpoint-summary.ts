@@ -11,6 +11,11 @@ export interface CheckpointSummary {
   readonly token: string | null;
   /** Cluster time as an ISO instant (second precision, as BSON timestamps are). */
   readonly clusterTime: string | null;
+  /**
+   * Where the cluster time comes from: stored beside the token, or read out of the token itself
+   * (an idle stream's post-batch token is saved without one).
+   */
+  readonly clusterTimeFrom: "checkpoint" | "token" | null;
   /** The increment of the cluster time, kept so two events in one second stay distinct. */
   readonly clusterTimeIncrement: number | null;
   readonly updatedAt: string;
@@ -43,12 +48,30 @@ export function dateToClusterTime(at: Date): ClusterTime {
   return { t: Math.floor(at.getTime() / 1000), i: 0 };
 }
 
+/**
+ * The cluster time a resume token carries. A token's `_data` is a KeyString whose first value
+ * is the event's cluster time: type byte 0x82 (Timestamp), then seconds and increment as
+ * big-endian 32-bit integers. Null for any other shape; the token stays opaque otherwise.
+ */
+export function clusterTimeFromToken(token: ResumeToken): ClusterTime | null {
+  const data = token._data;
+  if (typeof data !== "string" || !/^82[0-9A-Fa-f]{16}/.test(data)) return null;
+  return { t: Number.parseInt(data.slice(2, 10), 16), i: Number.parseInt(data.slice(10, 18), 16) };
+}
+
+/** The checkpoint's position in time: stored, else read out of its token. */
+export function checkpointClusterTime(cp: Checkpoint): ClusterTime | null {
+  return cp.clusterTime ?? (cp.token ? clusterTimeFromToken(cp.token) : null);
+}
+
 export function summarizeCheckpoint(cp: Checkpoint): CheckpointSummary {
+  const ct = checkpointClusterTime(cp);
   return {
     streamName: cp.streamName,
     token: cp.token ? abbreviateToken(cp.token) : null,
-    clusterTime: cp.clusterTime ? clusterTimeToDate(cp.clusterTime).toISOString() : null,
-    clusterTimeIncrement: cp.clusterTime ? cp.clusterTime.i : null,
+    clusterTime: ct ? clusterTimeToDate(ct).toISOString() : null,
+    clusterTimeFrom: cp.clusterTime ? "checkpoint" : ct ? "token" : null,
+    clusterTimeIncrement: ct ? ct.i : null,
     updatedAt: cp.updatedAt.toISOString(),
     source: cp.source,
   };

@@ -5,6 +5,7 @@ import type { PipelinePorts } from "../../ports/bundle.js";
 import type { Clock } from "../../ports/clock.js";
 import {
   type CheckpointSummary,
+  checkpointClusterTime,
   clusterTimeToDate,
   type LeaseSummary,
   summarizeCheckpoint,
@@ -62,7 +63,8 @@ export async function collectStatus(deps: StatusDeps, opts: StatusOptions): Prom
     opts.metricsUrl ? probeProcessor(opts.metricsUrl, opts.probeTimeoutMs) : Promise.resolve(null),
   ]);
   const now = clock.now();
-  const lag = cp?.clusterTime ? Math.max(0, clusterNow.t - cp.clusterTime.t) : null;
+  const cpTime = cp ? checkpointClusterTime(cp) : null;
+  const lag = cpTime ? Math.max(0, clusterNow.t - cpTime.t) : null;
   return {
     streamName: opts.streamName,
     clusterTime: clusterTimeToDate(clusterNow).toISOString(),

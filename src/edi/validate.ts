@@ -1,7 +1,7 @@
 // The structural validator for 837 Professional files (005010X222A1). It reports every violation
 // it finds, each at its 1-based segment position, and never throws on bad input:
 //   - ISA: exactly 106 characters, 16 elements of the fixed widths, valid date/time, ISA12 00501,
-//     distinct delimiters;
+//     distinct delimiters; the other segments of the 837P within their element count;
 //   - envelopes: ISA/IEA, GS/GE, ST/SE properly nested (several GS per ISA, several ST per GS,
 //     several interchanges per file are fine); IEA01 = number of GS, IEA02 = ISA13, GE01 = number
 //     of ST, GE02 = GS06, SE01 = segments from ST to SE, SE02 = ST02; GS01 HC, ST01 837, GS08 and
@@ -30,6 +30,35 @@ export interface ValidationResult {
 const VERSION = /^005010X222(A1|A2)?$/;
 const DIGITS = /^\d+$/;
 const ISA_WIDTHS = [0, 2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1, 5, 9, 1, 1, 1] as const;
+
+/**
+ * Elements each segment of the X12 5010 standard can hold. A delimiter that slipped into data
+ * shows as one element too many; segments not listed here are not counted.
+ */
+const MAX_ELEMENTS: Readonly<Record<string, number>> = {
+  IEA: 2,
+  GS: 8,
+  GE: 2,
+  ST: 3,
+  SE: 2,
+  BHT: 6,
+  NM1: 12,
+  PER: 9,
+  N3: 2,
+  N4: 7,
+  REF: 4,
+  HL: 4,
+  PRV: 6,
+  SBR: 9,
+  PAT: 9,
+  DMG: 11,
+  CLM: 20,
+  LX: 1,
+  SV1: 21,
+  DTP: 3,
+  LIN: 31,
+  CTP: 11,
+};
 
 function el(seg: Segment, n: number): string {
   return seg.elements[n] ?? "";
@@ -94,6 +123,9 @@ class FileCheck {
   }
 
   private visit(seg: Segment): void {
+    const max = MAX_ELEMENTS[seg.id];
+    if (max !== undefined && seg.elements.length - 1 > max)
+      this.report(seg, `${seg.id} holds at most ${max} elements, found ${seg.elements.length - 1}`);
     switch (seg.id) {
       case "ISA":
         this.openInterchange(seg);

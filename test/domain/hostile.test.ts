@@ -203,15 +203,6 @@ function expectIssueAt(result: ParseResult<unknown>, path: string): void {
 const OPERATORS = ["$gt", "$ne", "$where", "$regex", "$in", "$expr", "$function", "$set"];
 
 describe.each(COLLECTIONS)("hostile $name documents", (c) => {
-  it("accepts the generated documents as they are", () => {
-    fc.assert(
-      fc.property(c.doc, (doc) => {
-        expect(c.parse(doc).ok).toBe(true);
-      }),
-      { numRuns: 200 },
-    );
-  });
-
   it("rejects an operator object anywhere, naming its path and never its value", () => {
     fc.assert(
       fc.property(c.doc, fc.nat(), fc.constantFrom(...OPERATORS), markerArb, (doc, pick, op, marker) => {
@@ -288,7 +279,7 @@ describe.each(COLLECTIONS)("hostile $name documents", (c) => {
     );
   });
 
-  it("ignores unknown fields at any depth: same result as without them", () => {
+  it("accepts valid documents, and unknown fields at any depth do not change the result", () => {
     const extra = fc.oneof(
       fc.string(),
       fc.integer(),
@@ -307,7 +298,9 @@ describe.each(COLLECTIONS)("hostile $name documents", (c) => {
         const more = clone(doc);
         const holder = at.length === 0 ? more : (getAt(more, at) as Doc);
         holder[`x_${name}`] = value;
-        expect(c.parse(more)).toEqual(c.parse(doc));
+        const plain = c.parse(doc);
+        expect(plain.ok).toBe(true);
+        expect(c.parse(more)).toEqual(plain);
       }),
       { numRuns: RUNS },
     );

@@ -27,6 +27,12 @@ function segmentIds(text: string): string[] {
     .map((s) => s.slice(0, s.indexOf("*")));
 }
 
+function count(s: string, ch: string): number {
+  let n = 0;
+  for (let i = s.indexOf(ch); i >= 0; i = s.indexOf(ch, i + 1)) n++;
+  return n;
+}
+
 /** Characters that can be hostile in element data. */
 const HOSTILE = [
   "*",
@@ -201,8 +207,16 @@ describe("renderer properties", () => {
         expect(validate837(text).violations).toEqual([]);
         // Same segments in the same order: no text opened or closed a segment or an element.
         expect(segmentIds(text)).toEqual(segmentIds(plain));
-        // Only printable ASCII between terminators, and "^" only as ISA11.
+        // No text added an element or a component: segment by segment, never more "*" than with
+        // plain text (an element emptied by sanitising may drop trailing ones), exactly as many ":".
         const body = text.slice(0, -2).split("~\n");
+        const plainBody = plain.slice(0, -2).split("~\n");
+        body.forEach((seg, i) => {
+          const ref = plainBody[i] as string;
+          expect(count(seg, "*"), seg.slice(0, 3)).toBeLessThanOrEqual(count(ref, "*"));
+          expect(count(seg, ":"), seg.slice(0, 3)).toBe(count(ref, ":"));
+        });
+        // Only printable ASCII between terminators, and "^" only as ISA11.
         for (const seg of body) expect(seg).toMatch(/^[\x20-\x7e]+$/);
         expect(text.indexOf("^")).toBe(82);
         expect(text.lastIndexOf("^")).toBe(82);

@@ -441,6 +441,33 @@ describe("validate837 rules (each corrupts a good file)", () => {
     });
   });
 
+  describe("segment syntax", () => {
+    it("reports a segment with more elements than its X12 definition holds", () => {
+      const good = goodFile();
+      const n3 = posOf(good, "N3*12 OAK AVE");
+      expectOnly(good.replace("N3*12 OAK AVE", "N3*12*OAK*AVE"), n3, "N3 holds at most 2 elements, found 3");
+      const nm1 = posOf(good, "NM1*IL*");
+      expectOnly(
+        good.replace("NM1*IL*1*DOE*JANE", "NM1*IL*1*DOE*JANE*W*X*Y*Z"),
+        nm1,
+        "NM1 holds at most 12 elements, found 13",
+      );
+    });
+
+    it("reports trailing separators, empty segments and a missing final terminator", () => {
+      const good = goodFile();
+      const n3 = posOf(good, "N3*12 OAK AVE");
+      expectAt(good.replace("N3*12 OAK AVE~", "N3*12 OAK AVE*~"), n3, "trailing empty element");
+      expectAt(good.replace("N3*12 OAK AVE~", "N3*12 OAK AVE~~"), n3 + 1, "empty segment");
+      expectAt(
+        good.replace("HI*ABK:E119*ABF:I10", "HI*ABK:E119*ABF:"),
+        posOf(good, "HI*ABK:E119*ABF:I10"),
+        "ends with an empty component",
+      );
+      expectAt(good.slice(0, -2), lines(good).length, "the last segment has no segment terminator");
+    });
+  });
+
   describe("claims", () => {
     it("reports a claim number that appears twice in one file", () => {
       const good = goodFile();

@@ -8,7 +8,7 @@
 //
 // Items leave as an RxJS Observable; each carries the watermark sequence it must be acked with.
 import { Observable } from "rxjs";
-import { ResumeTokenLostError, StreamInvalidatedError } from "../domain/errors.js";
+import { ClaimflowError, ResumeTokenLostError, StreamInvalidatedError } from "../domain/errors.js";
 import type { ClaimVersionRef } from "../domain/joined-claim.js";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
@@ -67,10 +67,10 @@ interface Plan {
 }
 
 /** Raised when EDI_ON_TOKEN_LOST=fail: the processor must exit non-zero. */
-export class TokenLostFatalError extends Error {
+export class TokenLostFatalError extends ClaimflowError {
+  readonly code = "TOKEN_LOST_FATAL";
   constructor(override readonly cause: ResumeTokenLostError) {
-    super(`${cause.message}; EDI_ON_TOKEN_LOST=fail, so claimflow stops`);
-    this.name = "TokenLostFatalError";
+    super(`${cause.message}; EDI_ON_TOKEN_LOST=fail, so claimflow stops`, { cause });
   }
 }
 

@@ -28,7 +28,7 @@ import { BatchProcessor, type PendingClaim } from "./batch-processor.js";
 import { ClaimSource, type SourceItem } from "./claim-source.js";
 import { Enricher } from "./enricher.js";
 import { InFlightLimiter } from "./in-flight.js";
-import { LeaseKeeper } from "./lease-keeper.js";
+import { LeaseKeeper, LeaseLostError } from "./lease-keeper.js";
 import { errorSummary, Resilience } from "./resilience.js";
 import { Watermark } from "./watermark.js";
 import { windowByGroup } from "./windows.js";
@@ -146,8 +146,7 @@ export class Engine {
       ttlMs: opts.leaseTtlMs ?? 15_000,
       clock,
       logger,
-      onLost: () =>
-        this.fail(new Error(`lease of stream "${opts.streamName}" was lost to another processor`)),
+      onLost: () => this.fail(new LeaseLostError(opts.streamName)),
     });
     this.acker = acker;
   }

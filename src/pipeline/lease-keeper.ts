@@ -1,10 +1,22 @@
 // One active processor per stream name: acquire the lease (a standby waits here until it
 // lapses), renew it well before it expires, and report a loss so the engine stops rather
 // than run beside another processor.
+import { ClaimflowError } from "../domain/errors.js";
 import type { Logger } from "../observability/logger.js";
 import type { Clock } from "../ports/clock.js";
 import type { LeaseStore } from "../ports/lease.js";
 import { sleep } from "./sleep.js";
+
+/** The lease went to another processor (or could not be renewed in time): this one must stop. */
+export class LeaseLostError extends ClaimflowError {
+  readonly code = "LEASE_LOST";
+  constructor(readonly streamName: string) {
+    super(
+      `lease of stream "${streamName}" was lost to another processor (or could not be renewed in time); ` +
+        "stopping so two processors never run the same stream",
+    );
+  }
+}
 
 export interface LeaseKeeperOptions {
   readonly leases: LeaseStore;

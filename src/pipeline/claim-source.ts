@@ -185,7 +185,8 @@ export class ClaimSource {
       "change stream failed; resuming after the last token",
     );
     // The circuit counts stream failures too (repeated ones open it: readiness goes false);
-    // reopening goes through `run`, which waits for the half-open trial.
+    // reads keep backing off meanwhile, and the first one to succeed once the circuit is
+    // half-open closes it.
     d.resilience.recordFailure(err);
     await sleep(delayMs, this.abort.signal);
     if (this.lastToken)

@@ -83,12 +83,10 @@ export class Resilience {
    * current backoff wait (up to maxDelayMs), so a stop is never held up by a sleeping retry.
    */
   run<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    const attempt = this.policy.execute(() => fn(), signal);
-    if (!signal) return attempt;
-    if (signal.aborted) {
-      attempt.catch(() => undefined);
+    if (!signal) return this.policy.execute(() => fn());
+    if (signal.aborted)
       return Promise.reject(new TaskCancelledError("operation cancelled: the pipeline is stopping"));
-    }
+    const attempt = this.policy.execute(() => fn(), signal);
     return new Promise<T>((resolve, reject) => {
       const onAbort = () => reject(new TaskCancelledError("operation cancelled: the pipeline is stopping"));
       signal.addEventListener("abort", onAbort, { once: true });
@@ -137,7 +135,12 @@ export class Resilience {
 }
 
 export function isCancellation(err: unknown): boolean {
-  return isTaskCancelledError(err) || (err instanceof Error && err.name === "AbortError");
+  // cockatiel 3's isTaskCancelledError tests for the bulkhead flag, so check the class itself.
+  return (
+    err instanceof TaskCancelledError ||
+    isTaskCancelledError(err) ||
+    (err instanceof Error && err.name === "AbortError")
+  );
 }
 
 /** An error's class, code and message, for logs: driver messages never contain documents. */

@@ -16,6 +16,7 @@ import {
   refKey,
   startEngine,
   waitFor,
+  waitForTokenCheckpoint,
 } from "./harness.js";
 
 const emittedCount = (w: ReturnType<typeof makeWorld>) =>
@@ -70,6 +71,7 @@ describe("Dedup against the ledger", () => {
     const w = makeWorld({ claims: 10 });
     const first = await startEngine(w.ports, { markBilled: false });
     await waitFor("first run", () => emittedCount(w) === 10);
+    await waitForTokenCheckpoint(w.db);
     await first.engine.stop();
     // Still ready (no billed mark): a fresh catch-up scan sees them all again.
     const later = moreClaims(w, 20, "LATER");

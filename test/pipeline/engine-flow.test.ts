@@ -15,6 +15,7 @@ import {
   silentLogger,
   startEngine,
   waitFor,
+  waitForTokenCheckpoint,
 } from "./harness.js";
 
 describe("Engine flow", () => {
@@ -65,7 +66,7 @@ describe("Engine flow", () => {
 
   it("flushes a group when its window time has passed since its first claim", async () => {
     const w = makeWorld({ groups: 1, clients: 1 });
-    const windowMs = 300;
+    const windowMs = 500;
     const { engine } = await startEngine(w.ports, { batchSize: 1000, windowMs });
     const claims = moreClaims(w, 5, "TIME").map((c) => ({
       ...c,
@@ -136,6 +137,7 @@ describe("Engine flow", () => {
     const w = makeWorld({ claims: 40 });
     const first = await startEngine(w.ports);
     await waitFor("first run", () => w.db.ledger.history().length === 40);
+    await waitForTokenCheckpoint(w.db);
     await first.engine.stop();
     const down = moreClaims(w, 25, "DOWN");
     w.db.claims.insertMany(down);

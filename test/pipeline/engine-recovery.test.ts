@@ -18,6 +18,7 @@ import {
   startEngine,
   type World,
   waitFor,
+  waitForTokenCheckpoint,
 } from "./harness.js";
 
 const emittedCount = (w: World) => w.db.ledger.history().filter((h) => h.state === "emitted").length;
@@ -40,6 +41,7 @@ async function worldWithLostToken() {
   const w = makeWorld({ claims: 30, clock });
   const first = await startEngine(w.ports, { markBilled: false });
   await waitFor("first run", () => emittedCount(w) === 30);
+  await waitForTokenCheckpoint(w.db);
   await first.engine.stop();
   expect(w.db.checkpoints.peek("test")?.token).toBeDefined();
   // While down: time passes, new claims arrive, and the oplog rolls past the stored token.

@@ -101,6 +101,17 @@ export async function waitFor(what: string, pred: () => boolean | Promise<boolea
   }
 }
 
+/**
+ * Until the stream has read at least once, the checkpoint holds only the catch-up's cluster
+ * time (a restart would scan again); tests about resuming from a token wait for one.
+ */
+export async function waitForTokenCheckpoint(db: MemoryDb, streamName = "test"): Promise<void> {
+  await waitFor(
+    "a checkpoint with a resume token",
+    () => db.checkpoints.peek(streamName)?.token !== undefined,
+  );
+}
+
 export async function metricValue(metrics: Metrics, name: string, labels: Record<string, string> = {}) {
   const m = (await metrics.registry.getMetricsAsJSON()).find((x) => x.name === name);
   const values = (m?.values ?? []) as { value: number; labels: Record<string, string | number> }[];

@@ -26,6 +26,11 @@ export async function connectMongo(uri: string, opts: ConnectOptions): Promise<M
     retryReads: true,
     serverSelectionTimeoutMS: opts.timeoutMs,
     connectTimeoutMS: Math.min(opts.timeoutMs, 30_000),
+    // A reply that never comes (a wedged node, a half-open TCP connection) becomes a network
+    // error after this long, which the retry policy handles; without it one lost reply would
+    // stall a batch, and with it the watermark, forever. Change-stream getMores wait at most
+    // maxAwaitTimeMS (1 s), far below it.
+    socketTimeoutMS: opts.timeoutMs,
     writeConcern: { w: "majority" },
     // Reads of our own rows (ledger, checkpoint) must see what a majority acknowledged.
     readConcern: { level: "majority" },

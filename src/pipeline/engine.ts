@@ -269,11 +269,20 @@ export class Engine {
 
   private startTimers(): void {
     const { ports, metrics, logger } = this.deps;
+    // Single flight: a save slower than the interval must not overlap the next one (two writes
+    // of one checkpoint document at once only collide in write-conflict retries).
+    let saving = false;
     this.checkpointTimer = setInterval(() => {
-      void this.saveCheckpoint().catch((err) => {
-        metrics.mongoErrors.inc({ operation: "checkpoint" });
-        logger.warn({ err: errorSummary(err) }, "checkpoint save failed; will retry");
-      });
+      if (saving) return;
+      saving = true;
+      void this.saveCheckpoint()
+        .catch((err) => {
+          metrics.mongoErrors.inc({ operation: "checkpoint" });
+          logger.warn({ err: errorSummary(err) }, "checkpoint save failed; will retry");
+        })
+        .finally(() => {
+          saving = false;
+        });
     }, this.opts.checkpointIntervalMs);
     this.checkpointTimer.unref();
     const refreshStats = async () => {

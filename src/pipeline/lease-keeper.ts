@@ -73,8 +73,20 @@ export class LeaseKeeper {
     this.renewTimer.unref();
   }
 
+  private renewing = false;
+
   private async renew(): Promise<void> {
-    if (!this.held) return;
+    // Single flight: a renewal still waiting on a slow server must not be joined by another.
+    if (!this.held || this.renewing) return;
+    this.renewing = true;
+    try {
+      await this.renewOnce();
+    } finally {
+      this.renewing = false;
+    }
+  }
+
+  private async renewOnce(): Promise<void> {
     try {
       const ok = await this.o.leases.tryAcquire(
         this.o.streamName,

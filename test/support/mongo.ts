@@ -1,0 +1,39 @@
+// One replica set per test file: MONGODB_TEST_URI when set (each file gets its own database),
+// else mongodb-memory-server (which runs MONGOMS_SYSTEM_BINARY when set, else downloads a mongod).
+// When no mongod can be had at all, `startTestMongo` returns undefined after printing one loud
+// line; files then `describe.skipIf(!mongo)`, so the tests count as skipped, never as passed.
+import { randomBytes } from "node:crypto";
+import { MongoMemoryReplSet } from "mongodb-memory-server";
+
+export interface TestMongo {
+  readonly uri: string;
+  /** A fresh database name for this file (or test). */
+  dbName(prefix?: string): string;
+  stop(): Promise<void>;
+}
+
+export async function startTestMongo(opts: { members?: number } = {}): Promise<TestMongo | undefined> {
+  const dbName = (prefix = "t") => `${prefix}_${randomBytes(4).toString("hex")}`;
+  const external = process.env.MONGODB_TEST_URI;
+  if (external) return { uri: external, dbName, stop: async () => undefined };
+  try {
+    const rs = await MongoMemoryReplSet.create({
+      replSet: { count: opts.members ?? 1, storageEngine: "wiredTiger" },
+      instanceOpts: [{ launchTimeout: 120_000 }],
+    });
+    await rs.waitUntilRunning();
+    return {
+      uri: rs.getUri(),
+      dbName,
+      stop: () => rs.stop({ doCleanup: true, force: true }).then(() => undefined),
+    };
+  } catch (err) {
+    const why = err instanceof Error ? err.message.split("\n")[0] : String(err);
+    process.stderr.write(
+      `\n!!! MONGODB INTEGRATION TESTS SKIPPED: no mongod could be started (${why}).\n` +
+        "!!! Set MONGODB_TEST_URI to a replica set, or MONGOMS_SYSTEM_BINARY to a mongod binary " +
+        "(here: bash ../shared/mongodb/install.sh), to run them.\n\n",
+    );
+    return undefined;
+  }
+}

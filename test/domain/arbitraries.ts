@@ -14,7 +14,7 @@ const DIGITS = "0123456789";
 const UPPER_ALNUM = LETTERS + DIGITS;
 
 export function stringOf(chars: string, minLength: number, maxLength: number): fc.Arbitrary<string> {
-  return fc.array(fc.constantFrom(...chars), { minLength, maxLength }).map((a) => a.join(""));
+  return fc.string({ unit: fc.constantFrom(...chars), minLength, maxLength });
 }
 
 export const npiArb: fc.Arbitrary<string> = stringOf(DIGITS, 9, 9).map(npiWithCheckDigit);
@@ -121,22 +121,28 @@ export const clientArb: fc.Arbitrary<Doc> = fc.record({
   usage_indicator: fc.constantFrom("P", "T"),
 });
 
-export const npiRecordArb = (npi: string, personOnly: boolean): fc.Arbitrary<Doc> =>
-  (personOnly ? fc.constant(1) : fc.constantFrom(1, 2, "1", "2")).chain(
+/** An npi record without its npi: built once, so generating many records builds no arbitraries. */
+function npiBodyArb(personOnly: boolean): fc.Arbitrary<Doc> {
+  return (personOnly ? fc.constant(1) : fc.constantFrom(1, 2, "1", "2")).chain(
     (entity): fc.Arbitrary<Doc> =>
       Number(entity) === 1
         ? fc.record(
             {
-              npi: fc.constant(npi),
               entity_type: fc.constant(entity),
               first_name: nameArb,
               last_name: nameArb,
               taxonomy_code: fc.constant("207Q00000X"),
             },
-            { requiredKeys: ["npi", "entity_type", "last_name"] },
+            { requiredKeys: ["entity_type", "last_name"] },
           )
-        : fc.record({ npi: fc.constant(npi), entity_type: fc.constant(entity), organization_name: nameArb }),
+        : fc.record({ entity_type: fc.constant(entity), organization_name: nameArb }),
   );
+}
+const PERSON_BODY = npiBodyArb(true);
+const ANY_BODY = npiBodyArb(false);
+
+export const npiRecordArb = (npi: string, personOnly: boolean): fc.Arbitrary<Doc> =>
+  (personOnly ? PERSON_BODY : ANY_BODY).map((body) => ({ npi, ...body }));
 
 function lineArb(dxCount: number): fc.Arbitrary<{ doc: Doc; cents: number }> {
   return fc
@@ -193,83 +199,111 @@ function lineArb(dxCount: number): fc.Arbitrary<{ doc: Doc; cents: number }> {
     }));
 }
 
+/** 1 to 6 lines pointing into 1..12 diagnoses, built once per diagnosis count. */
+const LINES = Array.from({ length: 13 }, (_, n) =>
+  n === 0 ? undefined : fc.array(lineArb(n), { minLength: 1, maxLength: 6 }),
+);
+
 export interface ClaimSetEntry {
   readonly claim: Doc;
   readonly patient: Doc;
   readonly npis: Doc[];
 }
 
-/** One valid claim with its patient and provider records; `n` makes the claim number unique. */
-export function claimEntryArb(n: number, billingNpi?: string): fc.Arbitrary<ClaimSetEntry> {
-  return fc
-    .record({
-      prefix: stringOf(`${UPPER_ALNUM}-`, 1, 30),
-      dx: fc.array(icd10Arb, { minLength: 1, maxLength: 12 }),
-      payerId: stringOf(UPPER_ALNUM, 2, 20),
-      payerName: nameArb,
-      pos: stringOf(DIGITS, 2, 2),
-      frequency: fc.constantFrom("1", "7", "8", 1, 7, 8),
-      pcn: stringOf(`${UPPER_ALNUM}-`, 1, 50),
-      priorAuth: fc.option(stringOf(UPPER_ALNUM, 1, 50), { nil: undefined }),
-      billing: dateArb,
-      service: dateArb,
-      version: fc.integer({ min: 1, max: 1000 }),
-      rendering: fc.option(fc.oneof(npiArb, fc.constant(billingNpi ?? "1234567893")), { nil: undefined }),
-      referring: fc.option(npiArb, { nil: undefined }),
-      totalForm: fc.constantFrom("number", "string", "decimal128"),
-      patient: patientArb,
-    })
-    .chain((c) =>
-      fc
-        .tuple(
-          fc.array(lineArb(c.dx.length), { minLength: 1, maxLength: 6 }),
-          c.rendering === undefined ? fc.constant(undefined) : npiRecordArb(c.rendering, false),
-          c.referring === undefined ? fc.constant(undefined) : npiRecordArb(c.referring, true),
-        )
-        .map(([lines, rendering, referring]) => {
-          const total = lines.reduce((s, l) => s + l.cents, 0);
-          const text = (total / 100).toFixed(2);
-          const totalCharge =
-            c.totalForm === "number"
-              ? total / 100
-              : c.totalForm === "string"
-                ? text
-                : Decimal128.fromString(text);
-          const claim: Doc = {
-            claim_number: `${c.prefix}-${n}`,
-            group_id: "GRP_001",
-            client_id: "CLIENT001",
-            patient_id: `P${n}`,
-            status: "ready",
-            version: c.version,
-            frequency_code: c.frequency,
-            billing_date: c.billing,
-            payer: { payer_id: c.payerId, name: c.payerName },
-            place_of_service: c.pos,
-            service_date: c.service,
-            diagnosis_codes: c.dx,
-            lines: lines.map((l) => l.doc),
-            total_charge: totalCharge,
-            ...(String(c.frequency) === "1" ? {} : { payer_claim_control_number: c.pcn }),
-            ...(c.priorAuth === undefined ? {} : { prior_authorization: c.priorAuth }),
-            ...(c.rendering === undefined ? {} : { rendering_npi: c.rendering }),
-            ...(c.referring === undefined ? {} : { referring_npi: c.referring }),
-          };
-          const npis = [rendering, referring].filter((d): d is Doc => d !== undefined);
-          return { claim, patient: { ...c.patient, patient_id: `P${n}` }, npis };
-        }),
-    );
+/** Stands for the billing provider's NPI until the claim is given a client (claimSetArb). */
+const BILLING_NPI = "billing";
+
+/** The parts of a claim drawn independently; built once (arbitraries are costly to construct). */
+const CLAIM_PARTS = fc.record({
+  prefix: stringOf(`${UPPER_ALNUM}-`, 1, 30),
+  dx: fc.array(icd10Arb, { minLength: 1, maxLength: 12 }),
+  payerId: stringOf(UPPER_ALNUM, 2, 20),
+  payerName: nameArb,
+  pos: stringOf(DIGITS, 2, 2),
+  frequency: fc.constantFrom("1", "7", "8", 1, 7, 8),
+  pcn: stringOf(`${UPPER_ALNUM}-`, 1, 50),
+  priorAuth: fc.option(stringOf(UPPER_ALNUM, 1, 50), { nil: undefined }),
+  billing: dateArb,
+  service: dateArb,
+  version: fc.integer({ min: 1, max: 1000 }),
+  rendering: fc.option(fc.oneof(npiArb, fc.constant(BILLING_NPI)), { nil: undefined }),
+  referring: fc.option(npiArb, { nil: undefined }),
+  totalForm: fc.constantFrom("number", "string", "decimal128"),
+});
+const NO_RECORD = fc.constant(undefined);
+
+type ClaimParts = typeof CLAIM_PARTS extends fc.Arbitrary<infer T> ? T : never;
+
+function claimOf(c: ClaimParts, lines: readonly { doc: Doc; cents: number }[], n: number): Doc {
+  const total = lines.reduce((s, l) => s + l.cents, 0);
+  const text = (total / 100).toFixed(2);
+  const totalCharge =
+    c.totalForm === "number" ? total / 100 : c.totalForm === "string" ? text : Decimal128.fromString(text);
+  return {
+    claim_number: `${c.prefix}-${n}`,
+    group_id: "GRP_001",
+    client_id: "CLIENT001",
+    patient_id: `P${n}`,
+    status: "ready",
+    version: c.version,
+    frequency_code: c.frequency,
+    billing_date: c.billing,
+    payer: { payer_id: c.payerId, name: c.payerName },
+    place_of_service: c.pos,
+    service_date: c.service,
+    diagnosis_codes: c.dx,
+    lines: lines.map((l) => l.doc),
+    total_charge: totalCharge,
+    ...(String(c.frequency) === "1" ? {} : { payer_claim_control_number: c.pcn }),
+    ...(c.priorAuth === undefined ? {} : { prior_authorization: c.priorAuth }),
+    ...(c.rendering === undefined ? {} : { rendering_npi: c.rendering }),
+    ...(c.referring === undefined ? {} : { referring_npi: c.referring }),
+  };
+}
+
+/** A valid claim document alone (its rendering NPI is a real NPI, never the billing one). */
+export const claimDocArb: fc.Arbitrary<Doc> = CLAIM_PARTS.chain((c) =>
+  (LINES[c.dx.length] as fc.Arbitrary<{ doc: Doc; cents: number }[]>).map((lines) =>
+    claimOf({ ...c, rendering: c.rendering === BILLING_NPI ? undefined : c.rendering }, lines, 0),
+  ),
+);
+
+const ENTRY_PARTS = CLAIM_PARTS.chain((c) =>
+  fc
+    .tuple(
+      LINES[c.dx.length] as fc.Arbitrary<{ doc: Doc; cents: number }[]>,
+      c.rendering === undefined ? NO_RECORD : npiRecordArb(c.rendering, false),
+      c.referring === undefined ? NO_RECORD : npiRecordArb(c.referring, true),
+      patientArb,
+    )
+    .map(([lines, rendering, referring, patient]) => ({ c, lines, rendering, referring, patient })),
+);
+
+type EntryParts = typeof ENTRY_PARTS extends fc.Arbitrary<infer T> ? T : never;
+
+/**
+ * One valid claim with its patient and provider records; `n` makes the claim number unique, and
+ * a rendering provider drawn as "the billing provider" takes `billingNpi`.
+ */
+function toEntry(
+  { c, lines, rendering, referring, patient }: EntryParts,
+  n: number,
+  billingNpi: string,
+): ClaimSetEntry {
+  const own = (npi: string | undefined) => (npi === BILLING_NPI ? billingNpi : npi);
+  const claim = claimOf({ ...c, rendering: own(c.rendering) }, lines, n);
+  const npis = [rendering, referring]
+    .filter((d): d is Doc => d !== undefined)
+    .map((d) => ({ ...d, npi: own(d.npi as string) }));
+  return { claim, patient: { ...patient, patient_id: `P${n}` }, npis };
 }
 
 /** 1 to `max` claims of one client. */
 export function claimSetArb(max: number): fc.Arbitrary<{ client: Doc; entries: ClaimSetEntry[] }> {
-  return clientArb.chain((client) =>
-    fc
-      .integer({ min: 1, max })
-      .chain((count) =>
-        fc
-          .tuple(...Array.from({ length: count }, (_, i) => claimEntryArb(i, client.npi as string)))
-          .map((entries) => ({ client, entries })),
-      ),
-  );
+  return fc
+    .tuple(clientArb, fc.array(ENTRY_PARTS, { minLength: 1, maxLength: max }))
+    .map(([client, parts]) => ({
+      client,
+      entries: parts.map((p, i) => toEntry(p, i, client.npi as string)),
+    }));
 }

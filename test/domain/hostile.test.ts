@@ -12,7 +12,15 @@ import {
   parseNpiRecord,
   parsePatient,
 } from "../../src/domain/index.js";
-import { claimEntryArb, clientArb, type Doc, npiArb, npiRecordArb, stringOf } from "./arbitraries.js";
+import {
+  claimDocArb,
+  clientArb,
+  type Doc,
+  npiArb,
+  npiRecordArb,
+  patientArb,
+  stringOf,
+} from "./arbitraries.js";
 
 const RUNS = 1000;
 
@@ -35,7 +43,7 @@ const COLLECTIONS: readonly Collection[] = [
   {
     name: "claim_detail",
     parse: parseClaim,
-    doc: claimEntryArb(0).map((e) => e.claim),
+    doc: claimDocArb,
     required: [
       ["claim_number"],
       ["group_id"],
@@ -62,7 +70,7 @@ const COLLECTIONS: readonly Collection[] = [
   {
     name: "patient",
     parse: parsePatient,
-    doc: claimEntryArb(0).map((e) => e.patient),
+    doc: patientArb,
     required: [
       ["patient_id"],
       ["first_name"],

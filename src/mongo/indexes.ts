@@ -35,6 +35,9 @@ export const INPUT_INDEXES: readonly IndexDef[] = [
   { collection: COLLECTIONS.clients, name: "client_id_1", key: { client_id: 1 } },
 ];
 
+/** Batches whose content retention may still remove (the partial filter of the retention index). */
+export const RETAINED_CONTENT = { state: "written", content: { $type: ["string", "object"] } } as const;
+
 export const OWN_INDEXES: readonly IndexDef[] = [
   {
     collection: COLLECTIONS.history,
@@ -51,6 +54,15 @@ export const OWN_INDEXES: readonly IndexDef[] = [
     options: { unique: true },
   },
   { collection: COLLECTIONS.batches, name: "state_1_created_at_1", key: { state: 1, created_at: 1 } },
+  // Key ids of sealed content (src/crypto): `status` and `keys rotate` find batches by key.
+  { collection: COLLECTIONS.batches, name: "content.kid_1", key: { "content.kid": 1 } },
+  // Retention: written batches that still hold content, by age; a purged row leaves the index.
+  {
+    collection: COLLECTIONS.batches,
+    name: "retention_written_at_1",
+    key: { written_at: 1 },
+    options: { partialFilterExpression: RETAINED_CONTENT },
+  },
   {
     collection: COLLECTIONS.deadLetters,
     name: "claim_number_1_version_1",
@@ -60,6 +72,55 @@ export const OWN_INDEXES: readonly IndexDef[] = [
   { collection: COLLECTIONS.deadLetters, name: "last_seen_-1", key: { last_seen: -1 } },
   { collection: COLLECTIONS.audit, name: "at_-1", key: { at: -1 } },
 ];
+
+export type AuditTtlChange = "created" | "updated" | "unchanged";
+
+/**
+ * audit_log rows expire EDI_AUDIT_RETENTION_DAYS after `at`, by a TTL on the `at_-1` index:
+ * created with it, or changed in place (collMod) when the setting changed. Never dropped.
+ */
+export async function ensureAuditTtl(db: Db, days: number): Promise<AuditTtlChange> {
+  const expireAfterSeconds = days * 86_400;
+  const col = db.collection(COLLECTIONS.audit);
+  const current = await col
+    .listIndexes()
+    .toArray()
+    .catch((err: unknown) => {
+      if (err instanceof MongoServerError && err.code === 26) return [];
+      throw err;
+    });
+  const at = current.find((ix) => JSON.stringify(ix.key) === JSON.stringify({ at: -1 }));
+  if (!at) {
+    await col.createIndex({ at: -1 }, { name: "at_-1", expireAfterSeconds });
+    return "created";
+  }
+  if (at.expireAfterSeconds === expireAfterSeconds) return "unchanged";
+  await db.command({ collMod: COLLECTIONS.audit, index: { keyPattern: { at: -1 }, expireAfterSeconds } });
+  return "updated";
+}
+
+/** claimflow's collections that have no secondary index (so no createIndex creates them). */
+const INDEXLESS_OWN = [COLLECTIONS.counters, COLLECTIONS.checkpoints, COLLECTIONS.leases];
+
+/**
+ * Creates claimflow's own collections up front. Left to the first upsert, a collection is
+ * created implicitly while the ledger's transactions run, and catalog changes racing open
+ * transactions end in write-conflict retries (seen stalling the counter `$inc` for seconds).
+ */
+async function ensureOwnCollections(db: Db): Promise<void> {
+  const existing = new Set(
+    (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name as string),
+  );
+  for (const name of INDEXLESS_OWN) {
+    if (existing.has(name)) continue;
+    try {
+      await db.createCollection(name);
+    } catch (err) {
+      // 48 NamespaceExists: another processor created it first.
+      if (!(err instanceof MongoServerError && err.code === 48)) throw err;
+    }
+  }
+}
 
 export interface IndexReport {
   readonly created: string[];
@@ -73,6 +134,7 @@ export async function ensureIndexes(
 ): Promise<IndexReport> {
   const defs = opts.includeInputCollections ? [...OWN_INDEXES, ...INPUT_INDEXES] : OWN_INDEXES;
   const report: IndexReport = { created: [], existing: [] };
+  await ensureOwnCollections(db);
   const byCollection = new Map<string, IndexDef[]>();
   for (const d of defs) byCollection.set(d.collection, [...(byCollection.get(d.collection) ?? []), d]);
   for (const [collection, list] of byCollection) {

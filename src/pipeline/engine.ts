@@ -298,7 +298,11 @@ export class Engine {
         });
     }, this.opts.checkpointIntervalMs);
     this.checkpointTimer.unref();
+    let refreshing = false;
     const refreshStats = async () => {
+      // Single flight: on a slow server, refreshes must not pile up behind each other.
+      if (refreshing) return;
+      refreshing = true;
       try {
         metrics.reservedBatches.set(await ports.ledger.countReserved());
         metrics.deadLetters.set(await ports.deadLetters.count());
@@ -316,6 +320,8 @@ export class Engine {
       } catch (err) {
         metrics.mongoErrors.inc({ operation: "stats" });
         logger.debug({ err: errorSummary(err) }, "stats refresh failed");
+      } finally {
+        refreshing = false;
       }
     };
     void refreshStats();

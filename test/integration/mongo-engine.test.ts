@@ -35,6 +35,30 @@ const options: EngineOptions = {
   holder: "it-processor",
 };
 
+/** Diagnostics: prints any port call still pending after 5 s (a stalled server or a lost reply). */
+function watchdog<T extends object>(ports: T): T {
+  const wrap = (name: string, target: object): object =>
+    new Proxy(target, {
+      get(t, prop, recv) {
+        const v = Reflect.get(t, prop, recv);
+        if (typeof v !== "function") return v;
+        return (...args: unknown[]) => {
+          const out = v.apply(t, args);
+          if (out instanceof Promise && prop !== "tryNext") {
+            const started = Date.now();
+            const timer = setTimeout(
+              () => process.stderr.write(`SLOW ${name}.${String(prop)} pending ${Date.now() - started} ms\n`),
+              5_000,
+            );
+            out.finally(() => clearTimeout(timer)).catch(() => undefined);
+          }
+          return out;
+        };
+      },
+    });
+  return Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, wrap(k, v as object)])) as T;
+}
+
 interface Ctx {
   db: Db;
   out: string;
@@ -68,11 +92,13 @@ describe.skipIf(!mongo)("engine on a real replica set", () => {
 
   function engineFor(ctx: Ctx, overrides: Partial<EngineOptions> = {}) {
     const metrics = new Metrics({ collectDefaults: false });
-    const ports = createMongoPorts(client, ctx.db, {
-      outputDir: ctx.out,
-      streamName: "it",
-      maxAwaitTimeMs: 200,
-    });
+    const ports = watchdog(
+      createMongoPorts(client, ctx.db, {
+        outputDir: ctx.out,
+        streamName: "it",
+        maxAwaitTimeMs: 200,
+      }),
+    );
     const engine = new Engine(
       { ...options, ...overrides },
       { ports, metrics, logger: silent, clock: systemClock },

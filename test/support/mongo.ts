@@ -2,8 +2,35 @@
 // else mongodb-memory-server (which runs MONGOMS_SYSTEM_BINARY when set, else downloads a mongod).
 // When no mongod can be had at all, `startTestMongo` returns undefined after printing one loud
 // line; files then `describe.skipIf(!mongo)`, so the tests count as skipped, never as passed.
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { MongoMemoryReplSet } from "mongodb-memory-server";
+
+/**
+ * On machines where mongod is the Windows build under wine (../shared/mongodb/install.sh), every
+ * mongod of one Wine prefix shares one wineserver, and concurrent test files then stall each
+ * other's servers. Each test process gets its own prefix: a hard-linked copy (a second, cheap),
+ * inherited by the children it starts. Elsewhere this does nothing.
+ */
+function isolateWinePrefix(): (() => void) | undefined {
+  const binary = process.env.MONGOMS_SYSTEM_BINARY;
+  if (!binary || process.env.WINEPREFIX) return undefined;
+  const shared = join(dirname(binary), "wineprefix");
+  if (!existsSync(join(shared, "system.reg"))) return undefined;
+  const own = join(tmpdir(), `claimflow-wine-${process.pid}-${randomBytes(3).toString("hex")}`);
+  mkdirSync(own, { recursive: true });
+  try {
+    execFileSync("cp", ["-al", join(shared, "drive_c"), own]);
+  } catch {
+    execFileSync("cp", ["-a", join(shared, "drive_c"), own]);
+  }
+  execFileSync("sh", ["-c", `cp -a "${shared}"/*.reg "${shared}/dosdevices" "${own}/"`]);
+  process.env.WINEPREFIX = own;
+  return () => rmSync(own, { recursive: true, force: true });
+}
 
 export interface TestMongo {
   readonly uri: string;
@@ -16,6 +43,7 @@ export async function startTestMongo(opts: { members?: number } = {}): Promise<T
   const dbName = (prefix = "t") => `${prefix}_${randomBytes(4).toString("hex")}`;
   const external = process.env.MONGODB_TEST_URI;
   if (external) return { uri: external, dbName, stop: async () => undefined };
+  const cleanupPrefix = isolateWinePrefix();
   try {
     const rs = await MongoMemoryReplSet.create({
       replSet: { count: opts.members ?? 1, storageEngine: "wiredTiger" },
@@ -28,6 +56,7 @@ export async function startTestMongo(opts: { members?: number } = {}): Promise<T
       stop: () => rs.stop({ doCleanup: true, force: true }).then(() => undefined),
     };
   } catch (err) {
+    cleanupPrefix?.();
     const why = err instanceof Error ? err.message.split("\n")[0] : String(err);
     process.stderr.write(
       `\n!!! MONGODB INTEGRATION TESTS SKIPPED: no mongod could be started (${why}).\n` +

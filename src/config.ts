@@ -1,6 +1,7 @@
 // Environment → typed configuration (SPEC section 7). Every problem is reported at once; the
 // caller prints ConfigError.message and exits 2. The Mongo URI password never appears in output.
 import { z } from "zod";
+import { ContentKey, ContentKeyring } from "./crypto/content-key.js";
 import { ConfigError, type InputIssue } from "./domain/errors.js";
 
 const intIn = (min: number, max: number) =>
@@ -36,6 +37,29 @@ const regexText = z.string().refine(
   { message: "must be a valid regular expression" },
 );
 
+// Key material is never echoed: the messages name the rule (and the list position), not the text.
+const KEY_RULE = "must be 32 random bytes, base64-encoded (e.g. `openssl rand -base64 32`)";
+
+const contentKey = z.string().transform((text, ctx) => {
+  const key = ContentKey.fromBase64(text);
+  if (!key) {
+    ctx.addIssue({ code: "custom", message: KEY_RULE });
+    return z.NEVER;
+  }
+  return key;
+});
+
+const previousContentKeys = z.string().transform((text, ctx) => {
+  const keys: ContentKey[] = [];
+  text.split(",").forEach((part, i) => {
+    if (part.trim() === "") return;
+    const key = ContentKey.fromBase64(part);
+    if (key) keys.push(key);
+    else ctx.addIssue({ code: "custom", message: `entry ${i + 1} ${KEY_RULE}` });
+  });
+  return keys;
+});
+
 const envSchema = z.object({
   EDI_MONGODB_URI: z
     .string()
@@ -63,6 +87,14 @@ const envSchema = z.object({
   EDI_ON_TOKEN_LOST: z.enum(["rescan", "fail"]).default("rescan"),
   EDI_SHUTDOWN_TIMEOUT_MS: intIn(100, 600_000).default(30_000),
   EDI_GROUP_FILTER: regexText.optional(),
+  EDI_CONTENT_KEY: contentKey.optional(),
+  EDI_CONTENT_KEY_PREVIOUS: previousContentKeys.optional(),
+  EDI_CONTENT_RETENTION_DAYS: intIn(1, 36_500).default(30),
+  // A TTL index holds at most 2^31-1 seconds (about 68 years).
+  EDI_AUDIT_RETENTION_DAYS: intIn(1, 24_855).default(2190),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z
+    .url({ protocol: /^https?$/, message: "must be an http(s) URL such as http://otel-collector:4318" })
+    .optional(),
 });
 
 export type Config = {
@@ -82,6 +114,12 @@ export type Config = {
   readonly onTokenLost: "rescan" | "fail";
   readonly shutdownTimeoutMs: number;
   readonly groupFilter: string | undefined;
+  /** EDI_CONTENT_KEY (seals new content) and EDI_CONTENT_KEY_PREVIOUS (still open old content). */
+  readonly contentKeys: ContentKeyring;
+  readonly contentRetentionDays: number;
+  readonly auditRetentionDays: number;
+  /** Base URL of an OTLP/HTTP collector; tracing is off when unset. */
+  readonly otlpEndpoint: string | undefined;
 };
 
 /** Every variable claimflow reads, in documentation order (README and .env.example follow it). */
@@ -124,6 +162,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     onTokenLost: e.EDI_ON_TOKEN_LOST,
     shutdownTimeoutMs: e.EDI_SHUTDOWN_TIMEOUT_MS,
     groupFilter: e.EDI_GROUP_FILTER,
+    contentKeys: new ContentKeyring(e.EDI_CONTENT_KEY, e.EDI_CONTENT_KEY_PREVIOUS ?? []),
+    contentRetentionDays: e.EDI_CONTENT_RETENTION_DAYS,
+    auditRetentionDays: e.EDI_AUDIT_RETENTION_DAYS,
+    otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
   };
   if (cfg.batchSize > cfg.maxInFlight) {
     throw new ConfigError([

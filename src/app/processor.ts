@@ -3,17 +3,23 @@
 // EDI_SHUTDOWN_TIMEOUT_MS; a fatal pipeline error exits 1.
 import { hostname } from "node:os";
 import { type Config, maskUri } from "../config.js";
+import { ContentKey, ContentKeyring } from "../crypto/content-key.js";
+import { createContentCodec } from "../crypto/envelope-codec.js";
 import { DemoFeeder } from "../demo/demo-feeder.js";
 import { startEmbeddedMongo } from "../demo/embedded-mongo.js";
 import { connectMongo } from "../mongo/connect.js";
-import { ensureIndexes } from "../mongo/indexes.js";
+import { ensureAuditTtl, ensureIndexes } from "../mongo/indexes.js";
 import { createMongoPorts } from "../mongo/mongo-ports.js";
 import { HealthServer } from "../observability/http-server.js";
 import { createLogger, type Logger } from "../observability/logger.js";
 import { Metrics } from "../observability/metrics.js";
 import { Engine } from "../pipeline/engine.js";
-import { systemClock } from "../ports/clock.js";
+import { type Clock, systemClock } from "../ports/clock.js";
 import { Lifecycle } from "./lifecycle.js";
+import { RetentionScheduler } from "./services/retention.js";
+
+/** How often the processor removes content past EDI_CONTENT_RETENTION_DAYS. */
+const RETENTION_INTERVAL_MS = 3_600_000;
 
 export interface ProcessorHandle {
   readonly engine: Engine;
@@ -29,13 +35,23 @@ export interface ProcessorOptions {
   readonly metrics?: Metrics;
   /** Install SIGTERM/SIGINT handlers (the CLI does; tests drive stop() themselves). */
   readonly handleSignals?: boolean;
+  /** Time source of the engine and the retention timer (tests control it). */
+  readonly clock?: Clock;
 }
 
 export async function startProcessor(config: Config, opts: ProcessorOptions = {}): Promise<ProcessorHandle> {
   const logger = opts.logger ?? createLogger(config.logLevel);
   const metrics = opts.metrics ?? new Metrics();
   const life = new Lifecycle(logger);
+  const clock = opts.clock ?? systemClock;
   try {
+    // Spans are exported only when a collector is configured; the SDK is not even loaded otherwise.
+    if (config.otlpEndpoint) {
+      const { startTracing } = await import("../observability/tracing.js");
+      const tracing = await startTracing({ endpoint: config.otlpEndpoint });
+      life.add("tracing", () => tracing.shutdown());
+      logger.info({ endpoint: config.otlpEndpoint }, "exporting batch traces over OTLP/HTTP");
+    }
     let uri = config.mongoUri;
     let demo = false;
     if (!uri) {
@@ -61,6 +77,24 @@ export async function startProcessor(config: Config, opts: ProcessorOptions = {}
     // operator's decision (`claimflow indexes ensure`), except in the throwaway demo.
     const indexes = await ensureIndexes(db, { includeInputCollections: demo });
     if (indexes.created.length > 0) logger.info({ created: indexes.created }, "indexes created");
+    const auditTtl = await ensureAuditTtl(db, config.auditRetentionDays);
+    if (auditTtl !== "unchanged") {
+      logger.info({ days: config.auditRetentionDays, change: auditTtl }, "audit_log TTL set");
+    }
+
+    // PHI at rest: the demo seals with a key of its own (its data dies with it); production
+    // without EDI_CONTENT_KEY runs, but says so once, loudly, and on /metrics.
+    let keyring = config.contentKeys;
+    if (!keyring.encrypts && demo) {
+      keyring = new ContentKeyring(ContentKey.generate(), keyring.previous);
+      logger.info({ keyId: keyring.current?.id }, "demo: 837 content sealed with a random key for this run");
+    } else if (!keyring.encrypts) {
+      logger.warn(
+        "EDI_CONTENT_KEY is not set: 837 content (PHI) is stored UNENCRYPTED in edi_batches; " +
+          "set EDI_CONTENT_KEY (32 bytes, base64) in production",
+      );
+    }
+    metrics.phiEncryptionEnabled.set(keyring.encrypts ? 1 : 0);
 
     let feeder: DemoFeeder | undefined;
     if (demo) {
@@ -78,6 +112,7 @@ export async function startProcessor(config: Config, opts: ProcessorOptions = {}
     const ports = createMongoPorts(mongo.client, db, {
       outputDir: config.outputDir,
       streamName: config.streamName,
+      codec: createContentCodec(keyring),
     });
     const engine = new Engine(
       {
@@ -92,8 +127,22 @@ export async function startProcessor(config: Config, opts: ProcessorOptions = {}
         shutdownTimeoutMs: config.shutdownTimeoutMs,
         holder: `${hostname()}:${process.pid}`,
       },
-      { ports, metrics, logger, clock: systemClock },
+      { ports, metrics, logger, clock },
     );
+
+    const retention = new RetentionScheduler(
+      { db, clock, audit: ports.audit },
+      {
+        contentRetentionDays: config.contentRetentionDays,
+        auditRetentionDays: config.auditRetentionDays,
+        intervalMs: RETENTION_INTERVAL_MS,
+        // Off the start-up path; reserved batches (recovery's input) are never purged anyway.
+        firstRunAfterMs: 60_000,
+        logger,
+      },
+    );
+    retention.start();
+    life.add("retention timer", () => retention.stop());
 
     const server = new HealthServer({ metrics, readiness: () => engine.readiness(), logger });
     const metricsPort = await server.listen(config.metricsPort);
@@ -120,7 +169,8 @@ export async function startProcessor(config: Config, opts: ProcessorOptions = {}
         await stop();
         return 0;
       } catch (err) {
-        logger.fatal({ err: err instanceof Error ? err.message : String(err) }, "processor failed");
+        // The error itself, so the logger's err serializer can scrub a MongoDB message.
+        logger.fatal({ err }, "processor failed");
         await engine.stop().catch(() => undefined);
         await life.closeAll();
         return 1;

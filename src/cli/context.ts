@@ -37,9 +37,10 @@ export async function withOperatorContext<T>(fn: (ctx: OperatorContext) => Promi
         "(only `claimflow run` starts the embedded demo)",
     );
   }
-  const [{ connectMongo }, { createMongoPorts }] = await Promise.all([
+  const [{ connectMongo }, { createMongoPorts }, { createContentCodec }] = await Promise.all([
     import("../mongo/connect.js"),
     import("../mongo/mongo-ports.js"),
+    import("../crypto/envelope-codec.js"),
   ]);
   let connection: Awaited<ReturnType<typeof connectMongo>>;
   try {
@@ -54,7 +55,11 @@ export async function withOperatorContext<T>(fn: (ctx: OperatorContext) => Promi
   }
   const { client, db } = connection;
   try {
-    const ports = createMongoPorts(client, db, { outputDir: config.outputDir });
+    // The processor's keys: replay decrypts with them, and what operators store stays sealed.
+    const ports = createMongoPorts(client, db, {
+      outputDir: config.outputDir,
+      codec: createContentCodec(config.contentKeys),
+    });
     return await fn({ config, client, db, ports, clock: systemClock });
   } finally {
     await client.close().catch(() => undefined);

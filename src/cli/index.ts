@@ -7,6 +7,8 @@ import { registerAudit } from "./audit.js";
 import { registerBatches } from "./batches.js";
 import { registerDeadLetters } from "./dead-letters.js";
 import { registerIndexes } from "./indexes.js";
+import { registerKeys } from "./keys.js";
+import { registerRetention } from "./retention.js";
 import { registerRun } from "./run.js";
 import { registerSeed } from "./seed.js";
 import { registerStatus } from "./status.js";
@@ -38,6 +40,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerValidate(program, setExit);
   registerSeed(program);
   registerAudit(program);
+  registerKeys(program);
+  registerRetention(program);
 
   // `run` is the default command, so commander would hand an unknown command to it as an
   // argument ("too many arguments for 'run'"); name the real mistake instead.

@@ -34,15 +34,26 @@ export function registerStatus(program: Command): void {
       const streamArg = parseOptionalArg(streamNameArg, opts.stream, "--stream");
       const urlArg = parseOptionalArg(metricsUrlArg, opts.metricsUrl, "--metrics-url");
       await withOperatorContext(async (ctx) => {
-        const report = await collectStatus(ctx, {
-          streamName: streamArg ?? ctx.config.streamName,
-          groupFilter: ctx.config.groupFilter,
-          metricsUrl: urlArg ?? `http://127.0.0.1:${ctx.config.metricsPort}/metrics`,
-        });
+        const { undecryptableBatches } = await import("../crypto/content-inventory.js");
+        const content = { undecryptable: () => undecryptableBatches(ctx.db, ctx.config.contentKeys) };
+        const report = await collectStatus(
+          { ...ctx, content },
+          {
+            streamName: streamArg ?? ctx.config.streamName,
+            groupFilter: ctx.config.groupFilter,
+            metricsUrl: urlArg ?? `http://127.0.0.1:${ctx.config.metricsPort}/metrics`,
+          },
+        );
         if (opts.json) printJson(report);
         else println(render(report));
       });
     });
+}
+
+function undecryptableText(u: StatusReport["undecryptableBatches"]): string {
+  if (u === null) return "-";
+  if (u.batches === 0) return "0";
+  return `${u.batches} batch(es) under key id(s) ${u.keyIds.join(", ")}, not configured (EDI_CONTENT_KEY_PREVIOUS)`;
 }
 
 function seconds(v: number | null): string {
@@ -72,6 +83,7 @@ function render(r: StatusReport): string {
     ],
     ["ready backlog", orDash(r.readyBacklog)],
     ["reserved batches", String(r.reservedBatches)],
+    ["undecryptable", undecryptableText(r.undecryptableBatches)],
     ["dead letters", String(r.deadLetters)],
   ];
   const p = r.processor;

@@ -4,7 +4,7 @@
 // index turns every race between processors, restarts and replays into a duplicate-key error.
 import type { ClientSession, Db, Document, MongoClient } from "mongodb";
 import type { ClaimVersionRef } from "../domain/joined-claim.js";
-import { type ContentCodec, plainContentCodec } from "../ports/content-codec.js";
+import { type ContentCodec, ContentUnreadableError, plainContentCodec } from "../ports/content-codec.js";
 import {
   BatchConflictError,
   BatchNotFoundError,
@@ -190,6 +190,18 @@ export class MongoLedger implements Ledger {
   }
 
   private fromDoc(d: BatchDoc): BatchRecord {
+    // One batch whose content cannot be decrypted must not hide the others (recovery reads them
+    // all at once): it is returned with the error in place of its content.
+    let content: string | null = null;
+    let contentError: ContentUnreadableError | undefined;
+    if (d.content !== null && d.content !== undefined) {
+      try {
+        content = this.codec.decode(d.batch_id, d.content);
+      } catch (err) {
+        if (!(err instanceof ContentUnreadableError)) throw err;
+        contentError = err;
+      }
+    }
     return {
       batchId: d.batch_id,
       state: d.state,
@@ -200,8 +212,9 @@ export class MongoLedger implements Ledger {
       isaControlNumber: d.isa_control_number,
       gsControlNumber: d.gs_control_number,
       path: d.path,
-      content:
-        d.content === null || d.content === undefined ? null : this.codec.decode(d.batch_id, d.content),
+      content,
+      contentError,
+      contentPurgedAt: d.content_purged_at,
       sha256: d.sha256,
       claims: d.claims.map((c) => ({ claim_number: c.claim_number, version: c.version })),
       claimCount: d.claim_count,

@@ -14,9 +14,11 @@ import { render837 } from "../edi/render.js";
 import { checkRenderable } from "../edi/renderable.js";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
+import { type BatchTrace, NOOP_BATCH_TRACE, startBatchTrace } from "../observability/tracing.js";
 import type { AuditLog } from "../ports/audit-log.js";
 import type { ClaimStore } from "../ports/claim-store.js";
 import type { Clock } from "../ports/clock.js";
+import { ContentUnreadableError } from "../ports/content-codec.js";
 import type { DeadLetterEntry, DeadLetterStore } from "../ports/dead-letters.js";
 import type { FileSink } from "../ports/file-sink.js";
 import { BatchConflictError, type BatchRecord, DuplicateClaimsError, type Ledger } from "../ports/ledger.js";
@@ -77,15 +79,32 @@ export class BatchProcessor {
   async process(window: Window<PendingClaim>): Promise<BatchOutcome> {
     const d = this.deps;
     const started = d.clock.now();
-    const log = d.logger.child({ window: window.key, flush: window.reason, claims: window.items.length });
+    const first = window.items[0]?.claim;
+    const trace = startBatchTrace({
+      streamName: d.streamName,
+      groupId: first?.group_id,
+      clientId: first?.client_id,
+      claimCount: window.items.length,
+    });
+    const log = d.logger.child({
+      ...trace.logFields,
+      window: window.key,
+      flush: window.reason,
+      claims: window.items.length,
+    });
     // Acked only when the outcome is durable; a failure (abort at shutdown) leaves the claims
     // unacked so the checkpoint stays behind them and they are read again after a restart.
-    const outcome = await this.run(window, log, started);
+    const outcome = await trace.run(() => this.run(window, log, started, trace));
     d.acker.ack(window.items.map((i) => i.seq));
     return outcome;
   }
 
-  private async run(window: Window<PendingClaim>, log: Logger, started: Date): Promise<BatchOutcome> {
+  private async run(
+    window: Window<PendingClaim>,
+    log: Logger,
+    started: Date,
+    trace: BatchTrace,
+  ): Promise<BatchOutcome> {
     const d = this.deps;
     // The same claim can arrive twice in one window (several updates); keep its newest version
     // so CLM01 stays unique in the file.
@@ -110,7 +129,9 @@ export class BatchProcessor {
     d.metrics.claimsDuplicate.inc(duplicates);
 
     const enrichStart = performance.now();
-    const enriched = await d.resilience.run(() => d.enricher.enrich(pending.map((p) => p.claim)), d.signal);
+    const enriched = await trace.step("enrich", () =>
+      d.resilience.run(() => d.enricher.enrich(pending.map((p) => p.claim)), d.signal),
+    );
     d.metrics.enrichmentLatency.observe((performance.now() - enrichStart) / 1000);
 
     const dead: DeadLetterEntry[] = [];
@@ -139,12 +160,13 @@ export class BatchProcessor {
       return { emitted: 0, duplicates, deadLettered: dead.length };
     }
 
-    const batch = await this.reserve(window.key, joined, log);
+    const batch = await this.reserve(window.key, joined, log, trace);
     if (!batch) {
       d.metrics.batches.inc({ outcome: "empty" });
       return { emitted: 0, duplicates: duplicates + joined.length, deadLettered: dead.length };
     }
-    await this.finish(batch, log);
+    trace.set({ batchId: batch.batchId, claimCount: batch.claimCount });
+    await this.finish(batch, log, trace);
     const now = d.clock.now().getTime();
     for (const j of joined) {
       if (batch.claims.some((c) => c.claim_number === j.item.claim.claim_number)) {
@@ -175,6 +197,7 @@ export class BatchProcessor {
     windowKey: string,
     joined: readonly { item: PendingClaim; joined: JoinedClaim }[],
     log: Logger,
+    trace: BatchTrace,
   ): Promise<BatchRecord | null> {
     const d = this.deps;
     let claims = joined.map((j) => j.joined);
@@ -187,7 +210,9 @@ export class BatchProcessor {
       const batchId = newBatchId();
       let content: string;
       try {
-        content = render837({ batchId, client, claims, controlNumber, createdAt });
+        content = trace.stepSync("render", () =>
+          render837({ batchId, client, claims, controlNumber, createdAt }),
+        );
       } catch (err) {
         // A renderer bug must not crash-loop the processor on one batch: park it for a person.
         log.error({ err: errorSummary(err) }, "renderer failed; batch sent to dead_letters");
@@ -220,18 +245,20 @@ export class BatchProcessor {
         createdAt,
       };
       try {
-        await d.resilience
-          .run(async () => {
-            try {
-              await d.ledger.reserve(record);
-            } catch (err) {
-              // Not failures to retry: a duplicate is handled below; a batch conflict (a control
-              // number used before, edi_counters lowered by hand) needs a person, so it stops us.
-              if (err instanceof DuplicateClaimsError || err instanceof BatchConflictError) return err;
-              throw err;
-            }
-            return undefined;
-          }, d.signal)
+        await trace
+          .step("commit", () =>
+            d.resilience.run(async () => {
+              try {
+                await d.ledger.reserve(record);
+              } catch (err) {
+                // Not failures to retry: a duplicate is handled below; a batch conflict (a control
+                // number used before, edi_counters lowered by hand) needs a person, so it stops us.
+                if (err instanceof DuplicateClaimsError || err instanceof BatchConflictError) return err;
+                throw err;
+              }
+              return undefined;
+            }, d.signal),
+          )
           .then((dup) => {
             if (dup) throw dup;
           });
@@ -253,12 +280,13 @@ export class BatchProcessor {
   }
 
   /** File, then written/emitted, then the billed mark and the audit row. Idempotent. */
-  async finish(batch: BatchRecord, log: Logger): Promise<void> {
+  async finish(batch: BatchRecord, log: Logger, trace: BatchTrace = NOOP_BATCH_TRACE): Promise<void> {
     const d = this.deps;
+    if (batch.contentError) throw batch.contentError;
     if (batch.content === null) throw new ContentIntegrityError(batch.batchId);
     if (sha256(batch.content) !== batch.sha256) throw new ContentIntegrityError(batch.batchId);
     const content = batch.content;
-    await d.resilience.run(() => d.sink.write(batch.path, content), d.signal);
+    await trace.step("write", () => d.resilience.run(() => d.sink.write(batch.path, content), d.signal));
     const writtenAt = d.clock.now();
     await d.resilience.run(() => d.ledger.markWritten(batch.batchId, writtenAt), d.signal);
     d.metrics.lastFileTimestamp.set(writtenAt.getTime() / 1000);
@@ -285,16 +313,33 @@ export class BatchProcessor {
     const d = this.deps;
     const reserved = await d.resilience.run(() => d.ledger.findReserved(d.streamName), d.signal);
     for (const batch of reserved) {
-      const log = d.logger.child({ batchId: batch.batchId });
+      const trace = startBatchTrace({
+        batchId: batch.batchId,
+        streamName: d.streamName,
+        groupId: batch.groupId,
+        clientId: batch.clientId,
+        claimCount: batch.claimCount,
+        recovered: true,
+      });
+      const log = d.logger.child({ batchId: batch.batchId, ...trace.logFields });
       try {
-        await this.finish(batch, log);
+        await trace.run(() => this.finish(batch, log, trace));
         d.metrics.batches.inc({ outcome: "recovered" });
         d.metrics.claimsEmitted.inc(batch.claimCount);
         log.info({ path: batch.path, claims: batch.claimCount }, "recovered reserved batch");
       } catch (err) {
-        if (!(err instanceof ContentIntegrityError)) throw err;
+        // Never a crash loop: a batch that cannot be read (corrupt, or its key is not configured)
+        // stays reserved, its claims stay claimed, and `status` keeps showing it.
+        if (!(err instanceof ContentIntegrityError || err instanceof ContentUnreadableError)) throw err;
         d.metrics.batches.inc({ outcome: "failed" });
-        log.error({ err: err.message }, "reserved batch cannot be recovered; left in place for an operator");
+        log.error(
+          {
+            err: err.message,
+            code: err.code,
+            ...(err instanceof ContentUnreadableError ? { keyId: err.keyId } : {}),
+          },
+          "reserved batch cannot be recovered; left in place for an operator",
+        );
       }
     }
     return reserved.length;

@@ -2,6 +2,7 @@
 // (one row per file, with its content), `processing_history` (unique claim_number+version)
 // and `edi_counters` (ISA13/GS06, atomic, never reused).
 import type { ClaimVersionRef } from "../domain/joined-claim.js";
+import type { ContentUnreadableError } from "./content-codec.js";
 
 export type BatchState = "reserved" | "written";
 
@@ -16,8 +17,12 @@ export interface BatchRecord {
   readonly gsControlNumber: number;
   /** Path of the file relative to the output directory. */
   readonly path: string;
-  /** The 837 text; null once removed by retention. */
+  /** The 837 text; null once removed by retention, or when it cannot be read (contentError). */
   readonly content: string | null;
+  /** When retention removed the content (EDI_CONTENT_RETENTION_DAYS). */
+  readonly contentPurgedAt?: Date | undefined;
+  /** Set instead of content when the stored content cannot be decrypted (key missing, tampered). */
+  readonly contentError?: ContentUnreadableError | undefined;
   /** sha256 (hex) of the content. */
   readonly sha256: string;
   readonly claims: readonly ClaimVersionRef[];

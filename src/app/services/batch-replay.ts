@@ -39,9 +39,16 @@ export async function replayBatch(deps: ReplayDeps, batchId: string): Promise<Re
     throw err;
   });
   if (batch === null) throw new NotFoundError(`batch ${batchId} is not in edi_batches`);
+  if (batch.contentError) {
+    throw new ReplayRefusedError(`${batch.contentError.message}; it cannot be replayed`, {
+      cause: batch.contentError,
+    });
+  }
   if (batch.content === null) {
+    const when = batch.contentPurgedAt ? ` on ${batch.contentPurgedAt.toISOString()}` : "";
     throw new ReplayRefusedError(
-      `batch ${batchId} has no stored content (removed by retention); it cannot be replayed`,
+      `batch ${batchId} has no stored content: it was removed by retention${when} ` +
+        "(EDI_CONTENT_RETENTION_DAYS); it cannot be replayed, its sha256 and control numbers remain in edi_batches",
     );
   }
   // The processor's own digest function; loaded here so other commands do not pull in the engine.

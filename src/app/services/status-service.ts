@@ -13,9 +13,15 @@ import {
 } from "./checkpoint-summary.js";
 import { type ProcessorProbe, probeProcessor } from "./processor-metrics.js";
 
+/** Batches whose stored content this process cannot decrypt (src/crypto/content-inventory.ts). */
+export interface UndecryptableSource {
+  undecryptable(): Promise<{ readonly batches: number; readonly keyIds: readonly string[] }>;
+}
+
 export interface StatusDeps {
   readonly ports: Pick<PipelinePorts, "checkpoints" | "leases" | "feed" | "ledger" | "deadLetters" | "stats">;
   readonly clock: Clock;
+  readonly content?: UndecryptableSource;
 }
 
 export interface StatusOptions {
@@ -40,6 +46,8 @@ export interface StatusReport {
   readonly streamLagSeconds: number | null;
   readonly lease: LeaseSummary | null;
   readonly reservedBatches: number;
+  /** Batches sealed under a key that is not configured (null: not checked). */
+  readonly undecryptableBatches: { readonly batches: number; readonly keyIds: readonly string[] } | null;
   readonly deadLetters: number;
   /** Age of the oldest oplog entry; null when the deployment does not say. */
   readonly oplogWindowSeconds: number | null;
@@ -52,16 +60,18 @@ export interface StatusReport {
 export async function collectStatus(deps: StatusDeps, opts: StatusOptions): Promise<StatusReport> {
   const { ports, clock } = deps;
   const stats = ports.stats;
-  const [cp, lease, clusterNow, reserved, dead, oplogWindow, backlog, processor] = await Promise.all([
-    ports.checkpoints.load(opts.streamName),
-    ports.leases.current(opts.streamName),
-    ports.feed.currentClusterTime(),
-    ports.ledger.countReserved(),
-    ports.deadLetters.count(),
-    stats ? stats.oplogWindowSeconds() : Promise.resolve(null),
-    stats ? stats.readyBacklog({ groupFilter: opts.groupFilter }) : Promise.resolve(null),
-    opts.metricsUrl ? probeProcessor(opts.metricsUrl, opts.probeTimeoutMs) : Promise.resolve(null),
-  ]);
+  const [cp, lease, clusterNow, reserved, dead, oplogWindow, backlog, processor, undecryptable] =
+    await Promise.all([
+      ports.checkpoints.load(opts.streamName),
+      ports.leases.current(opts.streamName),
+      ports.feed.currentClusterTime(),
+      ports.ledger.countReserved(),
+      ports.deadLetters.count(),
+      stats ? stats.oplogWindowSeconds() : Promise.resolve(null),
+      stats ? stats.readyBacklog({ groupFilter: opts.groupFilter }) : Promise.resolve(null),
+      opts.metricsUrl ? probeProcessor(opts.metricsUrl, opts.probeTimeoutMs) : Promise.resolve(null),
+      deps.content ? deps.content.undecryptable() : Promise.resolve(null),
+    ]);
   const now = clock.now();
   const cpTime = cp ? checkpointClusterTime(cp) : null;
   const lag = cpTime ? Math.max(0, clusterNow.t - cpTime.t) : null;
@@ -73,6 +83,7 @@ export async function collectStatus(deps: StatusDeps, opts: StatusOptions): Prom
     streamLagSeconds: lag,
     lease: lease ? summarizeLease(lease, now) : null,
     reservedBatches: reserved,
+    undecryptableBatches: undecryptable,
     deadLetters: dead,
     oplogWindowSeconds: oplogWindow,
     checkpointHeadroomSeconds: oplogWindow !== null && lag !== null ? oplogWindow - lag : null,

@@ -1,6 +1,7 @@
 // `claimflow run`: config → MongoDB (or the embedded demo) → ports → engine + health server →
 // signals. SIGTERM/SIGINT stop reading, flush every window, checkpoint, and exit 0 within
 // EDI_SHUTDOWN_TIMEOUT_MS; a fatal pipeline error exits 1.
+import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { type Config, maskUri } from "../config.js";
 import { ContentKey, ContentKeyring } from "../crypto/content-key.js";
@@ -125,7 +126,9 @@ export async function startProcessor(config: Config, opts: ProcessorOptions = {}
         markBilled: config.markBilled,
         onTokenLost: config.onTokenLost,
         shutdownTimeoutMs: config.shutdownTimeoutMs,
-        holder: `${hostname()}:${process.pid}`,
+        // hostname:pid alone is not unique (pid 1 in containers sharing a hostname, two
+        // processors in one process): equal holders would both "hold" the lease.
+        holder: `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`,
       },
       { ports, metrics, logger, clock },
     );

@@ -77,6 +77,22 @@ export class MongoLedger implements Ledger {
   }
 
   async nextControlNumber(senderId: string): Promise<number> {
+    // One `$inc` at a time per sender from this process: concurrent batches of one sender
+    // would otherwise collide on the same counter document and burn time in server-side
+    // write-conflict retries (seen stalling for seconds). Other processors still race safely.
+    const prev = this.counterQueue.get(senderId) ?? Promise.resolve();
+    const next = prev.catch(() => undefined).then(() => this.incrementCounter(senderId));
+    this.counterQueue.set(senderId, next);
+    try {
+      return await next;
+    } finally {
+      if (this.counterQueue.get(senderId) === next) this.counterQueue.delete(senderId);
+    }
+  }
+
+  private readonly counterQueue = new Map<string, Promise<number>>();
+
+  private async incrementCounter(senderId: string): Promise<number> {
     const res = await this.db
       .collection<{ _id: string; seq: number }>(COLLECTIONS.counters)
       .findOneAndUpdate(

@@ -79,14 +79,19 @@ export class BatchProcessor {
   async process(window: Window<PendingClaim>): Promise<BatchOutcome> {
     const d = this.deps;
     const started = d.clock.now();
+    // The batch id is the correlation id of every line about this window (dedupe, enrich, dead
+    // letters, render, write), so it is chosen before the first one; the batch row takes it too.
+    const batchId = newBatchId();
     const first = window.items[0]?.claim;
     const trace = startBatchTrace({
+      batchId,
       streamName: d.streamName,
       groupId: first?.group_id,
       clientId: first?.client_id,
       claimCount: window.items.length,
     });
     const log = d.logger.child({
+      batchId,
       ...trace.logFields,
       window: window.key,
       flush: window.reason,
@@ -94,13 +99,14 @@ export class BatchProcessor {
     });
     // Acked only when the outcome is durable; a failure (abort at shutdown) leaves the claims
     // unacked so the checkpoint stays behind them and they are read again after a restart.
-    const outcome = await trace.run(() => this.run(window, log, started, trace));
+    const outcome = await trace.run(() => this.run(window, batchId, log, started, trace));
     d.acker.ack(window.items.map((i) => i.seq));
     return outcome;
   }
 
   private async run(
     window: Window<PendingClaim>,
+    batchId: string,
     log: Logger,
     started: Date,
     trace: BatchTrace,
@@ -160,12 +166,12 @@ export class BatchProcessor {
       return { emitted: 0, duplicates, deadLettered: dead.length };
     }
 
-    const batch = await this.reserve(window.key, joined, log, trace);
+    const batch = await this.reserve(batchId, joined, log, trace);
     if (!batch) {
       d.metrics.batches.inc({ outcome: "empty" });
       return { emitted: 0, duplicates: duplicates + joined.length, deadLettered: dead.length };
     }
-    trace.set({ batchId: batch.batchId, claimCount: batch.claimCount });
+    trace.set({ claimCount: batch.claimCount });
     await this.finish(batch, log, trace);
     const now = d.clock.now().getTime();
     for (const j of joined) {
@@ -177,7 +183,7 @@ export class BatchProcessor {
     d.metrics.batches.inc({ outcome: "written" });
     d.metrics.batchSize.observe(batch.claimCount);
     log.info(
-      { batchId: batch.batchId, path: batch.path, emitted: batch.claimCount, ms: now - started.getTime() },
+      { path: batch.path, emitted: batch.claimCount, ms: now - started.getTime() },
       "837 file written",
     );
     return {
@@ -191,10 +197,11 @@ export class BatchProcessor {
 
   /**
    * Renders and reserves. On a duplicate-key conflict the conflicting claims are dropped and
-   * the rest re-rendered under a fresh control number (gaps are allowed, reuse never).
+   * the rest re-rendered under a fresh control number (gaps are allowed, reuse never). The
+   * batch id stays: a reservation that failed on a duplicate committed nothing under it.
    */
   private async reserve(
-    windowKey: string,
+    batchId: string,
     joined: readonly { item: PendingClaim; joined: JoinedClaim }[],
     log: Logger,
     trace: BatchTrace,
@@ -207,7 +214,6 @@ export class BatchProcessor {
       const senderId = client.isa.sender_id;
       const controlNumber = await d.resilience.run(() => d.ledger.nextControlNumber(senderId), d.signal);
       const createdAt = d.clock.now();
-      const batchId = newBatchId();
       let content: string;
       try {
         content = trace.stepSync("render", () =>
@@ -267,10 +273,7 @@ export class BatchProcessor {
         if (!(err instanceof DuplicateClaimsError)) throw err;
         const dup = new Set(err.duplicates.map(keyOf));
         d.metrics.claimsDuplicate.inc(err.duplicates.length);
-        log.info(
-          { window: windowKey, duplicates: err.duplicates.length },
-          "claims emitted concurrently; re-rendering",
-        );
+        log.info({ duplicates: err.duplicates.length }, "claims emitted concurrently; re-rendering");
         claims = claims.filter(
           (c) => !dup.has(keyOf({ claim_number: c.claim.claim_number, version: c.claim.version })),
         );
@@ -279,7 +282,7 @@ export class BatchProcessor {
     return null;
   }
 
-  /** File, then written/emitted, then the billed mark and the audit row. Idempotent. */
+  /** File, then written/emitted, then the billed mark and the audit row. Idempotent. `log` carries the batch id. */
   async finish(batch: BatchRecord, log: Logger, trace: BatchTrace = NOOP_BATCH_TRACE): Promise<void> {
     const d = this.deps;
     if (batch.contentError) throw batch.contentError;
@@ -290,8 +293,11 @@ export class BatchProcessor {
     const writtenAt = d.clock.now();
     await d.resilience.run(() => d.ledger.markWritten(batch.batchId, writtenAt), d.signal);
     d.metrics.lastFileTimestamp.set(writtenAt.getTime() / 1000);
-    if (d.markBilled) await d.resilience.run(() => d.claims.markBilled(batch.claims), d.signal);
-    await d.resilience
+    // The billed mark and the audit row do not depend on each other: one wait, not two.
+    const billed = d.markBilled
+      ? d.resilience.run(() => d.claims.markBilled(batch.claims), d.signal)
+      : Promise.resolve(0);
+    const audited = d.resilience
       .run(
         () =>
           d.audit.append({
@@ -305,7 +311,8 @@ export class BatchProcessor {
           }),
         d.signal,
       )
-      .catch((err) => log.warn({ err: String(err), batchId: batch.batchId }, "audit row not written"));
+      .catch((err) => log.warn({ err: String(err) }, "audit row not written"));
+    await Promise.all([billed, audited]);
   }
 
   /** Startup recovery: every batch still `reserved` is written from its stored content. */

@@ -35,12 +35,12 @@ import { Watermark } from "./watermark.js";
 import { windowByGroup } from "./windows.js";
 
 /**
- * Batches in progress at once. A batch is a chain of round trips (ledger reads, a majority-write
- * transaction, an fsync, the written/billed marks), mostly waiting on MongoDB and the disk, so
- * overlapping several keeps both busy; a majority write also shares its journal flush with the
- * writes beside it.
+ * Batches in progress at once (was 4). A batch is a chain of about ten round trips (ledger
+ * reads, a majority-write transaction, an fsync, the written/billed marks), mostly waiting on
+ * MongoDB and the disk. On `npm run bench` 2 was clearly slower than 4, and 4 to 32 were alike
+ * once MongoDB was saturated; 8 keeps more windows moving when many groups close at once.
  */
-export const DEFAULT_BATCH_CONCURRENCY = Number(process.env.CF_BC ?? 8);
+export const DEFAULT_BATCH_CONCURRENCY = 8;
 
 export interface EngineOptions {
   readonly streamName: string;

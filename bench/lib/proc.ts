@@ -1,0 +1,115 @@
+// CPU time and memory of local processes from /proc (Linux): the processor child's, and the
+// mongod's when the bench started it (found by the port in its command line).
+import { readdirSync, readFileSync } from "node:fs";
+
+/** USER_HZ: 100 on every Linux ABI Node supports. */
+const CLOCK_TICKS = 100;
+
+/** User + system CPU seconds of `pid` so far; undefined when it is gone or /proc is missing. */
+export function cpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the parenthesised command name; utime and stime are the 12th and 13th there.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A /proc/<pid>/status field in kB, as bytes (VmHWM: peak RSS, VmRSS: current RSS). */
+export function statusBytes(pid: number, field: "VmHWM" | "VmRSS"): number | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status);
+    return m ? Number(m[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Pids of local mongod processes listening on one of `ports` (from their command lines). */
+export function mongodPids(ports: readonly number[]): number[] {
+  const out: number[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc");
+  } catch {
+    return out;
+  }
+  for (const e of entries) {
+    if (!/^\d+$/.test(e)) continue;
+    let argv: string[];
+    try {
+      argv = readFileSync(`/proc/${e}/cmdline`, "utf8").split("\0");
+    } catch {
+      continue;
+    }
+    if (!argv[0]?.includes("mongod")) continue;
+    const i = argv.indexOf("--port");
+    if (i >= 0 && ports.includes(Number(argv[i + 1]))) out.push(Number(e));
+  }
+  return out;
+}
+
+/** Ports of a mongodb:// URI's hosts. */
+export function uriPorts(uri: string): number[] {
+  const hosts = /^mongodb:\/\/(?:[^@/]*@)?([^/?]+)/.exec(uri)?.[1] ?? "";
+  return hosts
+    .split(",")
+    .map((h) => Number(h.split(":")[1] ?? 27017))
+    .filter((p) => Number.isInteger(p));
+}
+
+/** Busy CPU seconds of the whole machine so far (all cores; /proc/stat minus idle and iowait). */
+export function machineBusySeconds(): number | undefined {
+  try {
+    const line = readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "";
+    const t = line.trim().split(/\s+/).slice(1).map(Number);
+    const total = t.reduce((a, b) => a + b, 0);
+    return (total - (t[3] ?? 0) - (t[4] ?? 0)) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU seconds spent, over an interval, by the machine, the mongods, and this process. */
+export class CpuMeter {
+  private readonly machine0 = machineBusySeconds();
+  private readonly mongod0: number | undefined;
+  private readonly self0 = process.cpuUsage();
+
+  constructor(private readonly mongods: readonly number[]) {
+    this.mongod0 = this.mongodNow();
+  }
+
+  private mongodNow(): number | undefined {
+    if (this.mongods.length === 0) return undefined;
+    let sum = 0;
+    for (const pid of this.mongods) {
+      const s = cpuSeconds(pid);
+      if (s === undefined) return undefined;
+      sum += s;
+    }
+    return sum;
+  }
+
+  /** Seconds since construction; `others` is the machine's busy time minus every part we know. */
+  read(knownOthers = 0): { machine?: number; mongod?: number; self: number; others?: number } {
+    const machineNow = machineBusySeconds();
+    const mongodNow = this.mongodNow();
+    const u = process.cpuUsage(this.self0);
+    const self = (u.user + u.system) / 1e6;
+    const machine =
+      machineNow !== undefined && this.machine0 !== undefined ? machineNow - this.machine0 : undefined;
+    const mongod =
+      mongodNow !== undefined && this.mongod0 !== undefined ? mongodNow - this.mongod0 : undefined;
+    const others = machine !== undefined ? machine - (mongod ?? 0) - self - knownOthers : undefined;
+    return {
+      ...(machine !== undefined ? { machine } : {}),
+      ...(mongod !== undefined ? { mongod } : {}),
+      self,
+      ...(others !== undefined ? { others } : {}),
+    };
+  }
+}

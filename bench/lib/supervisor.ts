@@ -24,6 +24,8 @@ export class Supervisor {
   /** Every child started, in order. */
   readonly children: ProcessorChild[] = [];
   kills = 0;
+  /** Pids of the children killed with SIGKILL. */
+  readonly killedPids = new Set<number>();
   readonly selfExits: SelfExit[] = [];
 
   constructor(private readonly opts: SupervisorOptions) {}
@@ -57,6 +59,7 @@ export class Supervisor {
     this.intentional.add(victim);
     await victim.kill9();
     this.kills++;
+    this.killedPids.add(victim.pid);
     await this.opts.afterKill?.();
     if (this.stopping) return victim;
     return this.start();

@@ -1,9 +1,11 @@
 // Counts for a chaos run's summary, from the ledger: claim versions in no file (lost), in more
 // than one file (duplicates), batches still reserved, and dead letters against the claims seeded
 // invalid on purpose. checkExactlyOnce then checks every file itself (content, sha256, 837P).
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
 import type { Db } from "mongodb";
 import { COLLECTIONS } from "../../src/mongo/collections.js";
-import { refKey } from "../../test/support/exactly-once.js";
+import { listFiles, refKey } from "../../test/support/exactly-once.js";
 
 export interface Tally {
   readonly expected: number;
@@ -77,4 +79,30 @@ export function tallyProblems(t: Tally): string[] {
   if (t.missingDeadLetters.length)
     p.push(`invalid claims not dead-lettered: ${t.missingDeadLetters.slice(0, 3).join(", ")}`);
   return p;
+}
+
+/** The sink's temp name: `<file>.837.<pid>.<8 hex>.tmp` (temp file, fsync, rename). */
+const TEMP_FILE = /\.837\.(\d+)\.[0-9a-f]{8}\.tmp$/;
+
+/**
+ * A kill -9 inside a file write leaves that write's temp file behind (never a partial .837; the
+ * batch stays reserved and the next start writes the file again under its real name). Removes
+ * the temp files of the `killed` processes and returns every other non-.837 file, which no
+ * process should have left.
+ */
+export async function sweepTempFilesOfKilled(
+  outputDir: string,
+  killed: ReadonlySet<number>,
+): Promise<{ removed: number; unexplained: string[] }> {
+  let removed = 0;
+  const unexplained: string[] = [];
+  for (const f of await listFiles(outputDir)) {
+    if (f.endsWith(".837")) continue;
+    const pid = TEMP_FILE.exec(f)?.[1];
+    if (pid !== undefined && killed.has(Number(pid))) {
+      await rm(join(outputDir, f));
+      removed++;
+    } else unexplained.push(f);
+  }
+  return { removed, unexplained };
 }

@@ -17,7 +17,9 @@ if (!process.env.EDI_MONGODB_URI && !process.env.MONGOMS_SYSTEM_BINARY && exists
       stdio: ["ignore", "pipe", "inherit"],
     }).trim();
   } catch {
-    process.stderr.write(`claimflow: ${installer} failed; falling back to mongodb-memory-server's download\n`);
+    process.stderr.write(
+      `claimflow: ${installer} failed; falling back to mongodb-memory-server's download\n`,
+    );
   }
 }
 

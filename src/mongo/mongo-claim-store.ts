@@ -79,7 +79,9 @@ export class MongoClaimStore implements ClaimStore {
 
   async requeue(ref: ClaimVersionRef, at: Date): Promise<boolean> {
     const versionMatch: Document =
-      ref.version === 1 ? { $or: [{ version: 1 }, { version: { $exists: false } }] } : { version: ref.version };
+      ref.version === 1
+        ? { $or: [{ version: 1 }, { version: { $exists: false } }] }
+        : { version: ref.version };
     const res = await this.claims.updateOne(
       { claim_number: ref.claim_number, status: "ready", ...versionMatch },
       { $set: { updated_at: at } },

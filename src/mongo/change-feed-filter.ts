@@ -17,6 +17,22 @@ export function changeStreamPipeline(filter: FeedFilter): Document[] {
   };
   if (filter.groupFilter) ready["fullDocument.group_id"] = { $regex: filter.groupFilter };
   return [
+    // Before the post-image lookup (the server runs a $match that does not read fullDocument
+    // ahead of it): an update that sets `status` to anything but "ready" — our own billed marks,
+    // mostly — can never make a claim ours, so it is dropped without looking up its document.
+    // Without this, every claim billed cost the server one more document lookup when the stream
+    // read past its mark (measured: 3.3 s of mongod CPU to read past 20,000 marks, 0.3 s with it).
+    // If the claim became ready again since, that later write has an event of its own.
+    {
+      $match: {
+        $nor: [
+          {
+            operationType: "update",
+            "updateDescription.updatedFields.status": { $exists: true, $ne: "ready" },
+          },
+        ],
+      },
+    },
     {
       $match: {
         $or: [

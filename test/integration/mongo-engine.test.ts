@@ -188,7 +188,11 @@ describe.skipIf(!mongo)("engine on a real replica set", () => {
     await seed(ctx, 40, "E", 5, 2);
     const run = engineFor(ctx);
     await run.engine.start();
-    await waitFor("40 emitted", async () => (await emittedCount(ctx)) >= 40);
+    // The billed mark follows the history row: wait for it, not only for the file.
+    await waitFor(
+      "40 billed",
+      async () => (await ctx.db.collection("claim_detail").countDocuments({ status: "billed" })) >= 40,
+    );
     const target = (await ctx.db.collection("claim_detail").findOne({ status: "billed" })) as Record<
       string,
       unknown

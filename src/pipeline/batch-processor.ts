@@ -123,22 +123,33 @@ export class BatchProcessor {
     }
     let pending = [...newest.values()];
 
-    const emitted = await d.resilience.run(() => d.ledger.findEmitted(pending.map(refOf)), d.signal);
+    // Two independent reads, one wait (a round trip less per batch): which claims are emitted
+    // already, and the joins. Joins of claims found emitted are dropped unused, before anything
+    // (a dead letter included) is decided from them.
+    const enrichStart = performance.now();
+    const [emitted, enrichedAll] = await Promise.all([
+      d.resilience.run(() => d.ledger.findEmitted(pending.map(refOf)), d.signal),
+      trace
+        .step("enrich", () =>
+          d.resilience.run(() => d.enricher.enrich(pending.map((p) => p.claim)), d.signal),
+        )
+        .then((r) => {
+          d.metrics.enrichmentLatency.observe((performance.now() - enrichStart) / 1000);
+          return r;
+        }),
+    ]);
+    let enriched = enrichedAll;
     if (emitted.length > 0) {
       const seen = new Set(emitted.map(keyOf));
-      const repeats = pending.filter((p) => seen.has(keyOf(refOf(p))));
-      pending = pending.filter((p) => !seen.has(keyOf(refOf(p))));
+      const fresh = pending.map((p) => !seen.has(keyOf(refOf(p))));
+      const repeats = pending.filter((_, i) => !fresh[i]);
+      pending = pending.filter((_, i) => fresh[i]);
+      enriched = enrichedAll.filter((_, i) => fresh[i]);
       duplicates += repeats.length;
       // A crash between the file and the billed mark leaves claims ready: finish the mark now.
       if (d.markBilled) await d.resilience.run(() => d.claims.markBilled(repeats.map(refOf)), d.signal);
     }
     d.metrics.claimsDuplicate.inc(duplicates);
-
-    const enrichStart = performance.now();
-    const enriched = await trace.step("enrich", () =>
-      d.resilience.run(() => d.enricher.enrich(pending.map((p) => p.claim)), d.signal),
-    );
-    d.metrics.enrichmentLatency.observe((performance.now() - enrichStart) / 1000);
 
     const dead: DeadLetterEntry[] = [];
     const joined: { item: PendingClaim; joined: JoinedClaim }[] = [];

@@ -27,6 +27,7 @@ interface LogLine {
   readonly port?: number;
   readonly emitted?: number;
   readonly claims?: number;
+  readonly ms?: number;
   readonly level?: string;
 }
 
@@ -37,6 +38,8 @@ export class ProcessorChild {
   readonly startedAt = Date.now();
   /** Claims in files this process wrote (including reserved batches it recovered). */
   emitted = 0;
+  /** Each written batch's processing time (ms from the start of its processing to its log line). */
+  readonly batchMs: number[] = [];
   /** Reserved batches left by a killed predecessor that this process wrote at start. */
   recoveredBatches = 0;
   /** Log time of the first line at which the engine began to read (resume or catch-up). */
@@ -103,6 +106,7 @@ export class ProcessorChild {
     if (l.msg === "837 file written" && typeof l.emitted === "number") {
       this.emitted += l.emitted;
       this.lastFileAtMs = at;
+      if (typeof l.ms === "number") this.batchMs.push(l.ms);
     } else if (l.msg === "recovered reserved batch" && typeof l.claims === "number") {
       this.emitted += l.claims;
       this.recoveredBatches++;

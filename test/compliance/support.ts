@@ -6,15 +6,9 @@ import type { Db } from "mongodb";
 import { main } from "../../src/cli/index.js";
 import type { SyntheticData } from "../../src/seed/synthetic.js";
 
-export const DAY_MS = 86_400_000;
+export { waitFor } from "../support/wait-for.js";
 
-export async function waitFor(what: string, pred: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await pred())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+export const DAY_MS = 86_400_000;
 
 export const emittedCount = (db: Db) =>
   db.collection("processing_history").countDocuments({ state: "emitted" });

@@ -15,6 +15,7 @@ import { writeSynthetic } from "../../src/seed/seed-database.js";
 import { generate, makeInvalidClaims } from "../../src/seed/synthetic.js";
 import { checkExactlyOnce, refKey, versionsInClaimDetail } from "../support/exactly-once.js";
 import { startTestMongo, type TestMongo } from "../support/mongo.js";
+import { waitFor } from "../support/wait-for.js";
 
 const mongo = await startTestMongo();
 const silent = pino({ level: process.env.TEST_LOG ?? "silent" });
@@ -62,14 +63,6 @@ function watchdog<T extends object>(ports: T): T {
 interface Ctx {
   db: Db;
   out: string;
-}
-
-async function waitFor(what: string, pred: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await pred())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe.skipIf(!mongo)("engine on a real replica set", () => {

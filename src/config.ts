@@ -92,6 +92,12 @@ const envSchema = z.object({
   EDI_CONTENT_RETENTION_DAYS: intIn(1, 36_500).default(30),
   // A TTL index holds at most 2^31-1 seconds (about 68 years).
   EDI_AUDIT_RETENTION_DAYS: intIn(1, 24_855).default(2190),
+  // Acknowledgements (SPEC section 9): an inbound directory the active processor polls.
+  EDI_ACK_DIR: z.string().min(1).optional(),
+  EDI_ACK_POLL_SECONDS: intIn(1, 3600).default(30),
+  EDI_ACK_WRITEBACK: bool.default(false),
+  EDI_ACK_EXPECTED_WITHIN_HOURS: intIn(1, 720).default(24),
+  EDI_ACK_MAX_FILE_MB: intIn(1, 1024).default(64),
   OTEL_EXPORTER_OTLP_ENDPOINT: z
     .url({ protocol: /^https?$/, message: "must be an http(s) URL such as http://otel-collector:4318" })
     .optional(),
@@ -118,6 +124,12 @@ export type Config = {
   readonly contentKeys: ContentKeyring;
   readonly contentRetentionDays: number;
   readonly auditRetentionDays: number;
+  /** EDI_ACK_*: inbound acknowledgements (unset dir: no watching; `acks import` still works). */
+  readonly ackDir: string | undefined;
+  readonly ackPollMs: number;
+  readonly ackWriteBack: boolean;
+  readonly ackExpectedWithinHours: number;
+  readonly ackMaxFileBytes: number;
   /** Base URL of an OTLP/HTTP collector; tracing is off when unset. */
   readonly otlpEndpoint: string | undefined;
 };
@@ -165,6 +177,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     contentKeys: new ContentKeyring(e.EDI_CONTENT_KEY, e.EDI_CONTENT_KEY_PREVIOUS ?? []),
     contentRetentionDays: e.EDI_CONTENT_RETENTION_DAYS,
     auditRetentionDays: e.EDI_AUDIT_RETENTION_DAYS,
+    ackDir: e.EDI_ACK_DIR,
+    ackPollMs: e.EDI_ACK_POLL_SECONDS * 1000,
+    ackWriteBack: e.EDI_ACK_WRITEBACK,
+    ackExpectedWithinHours: e.EDI_ACK_EXPECTED_WITHIN_HOURS,
+    ackMaxFileBytes: e.EDI_ACK_MAX_FILE_MB * 1024 * 1024,
     otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
   };
   if (cfg.batchSize > cfg.maxInFlight) {

@@ -3,6 +3,7 @@
 // input (arguments or configuration). User errors print one line; never a stack trace.
 import { Command, CommanderError } from "commander";
 import { ClaimflowError, ConfigError, UsageError } from "../domain/errors.js";
+import { registerAcks } from "./acks.js";
 import { registerAudit } from "./audit.js";
 import { registerBatches } from "./batches.js";
 import { registerDeadLetters } from "./dead-letters.js";
@@ -42,6 +43,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerAudit(program);
   registerKeys(program);
   registerRetention(program);
+  registerAcks(program, setExit);
 
   // `run` is the default command, so commander would hand an unknown command to it as an
   // argument ("too many arguments for 'run'"); name the real mistake instead.

@@ -30,7 +30,8 @@ import { x12Id, x12Text } from "./x12-text.js";
 
 export const IMPLEMENTATION_GUIDE = "005010X222A1";
 export const MAX_CONTROL_NUMBER = 999_999_999;
-const TRANSACTION_CONTROL_NUMBER = "0001";
+/** ST02 of every file we write (one transaction set per file): what a 999 answers in AK202. */
+export const TRANSACTION_CONTROL_NUMBER = "0001";
 
 export interface RenderBatch {
   /** BHT03: a short reference of this batch (at most 30 characters). */

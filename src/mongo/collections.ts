@@ -12,4 +12,5 @@ export const COLLECTIONS = {
   deadLetters: "dead_letters",
   audit: "audit_log",
   leases: "stream_leases",
+  acknowledgements: "acknowledgements",
 } as const;

@@ -71,6 +71,21 @@ export const OWN_INDEXES: readonly IndexDef[] = [
   },
   { collection: COLLECTIONS.deadLetters, name: "last_seen_-1", key: { last_seen: -1 } },
   { collection: COLLECTIONS.audit, name: "at_-1", key: { at: -1 } },
+  // Acknowledgements (SPEC section 9): matching a TA1 / 999 by our control numbers, then
+  // `claims show`, `acks list` and the replacement's payer claim control number.
+  { collection: COLLECTIONS.batches, name: "isa_control_number_1", key: { isa_control_number: 1 } },
+  { collection: COLLECTIONS.batches, name: "gs_control_number_1", key: { gs_control_number: 1 } },
+  { collection: COLLECTIONS.acknowledgements, name: "batch_id_1", key: { batch_id: 1 } },
+  {
+    collection: COLLECTIONS.acknowledgements,
+    name: "claim_number_1_version_1",
+    key: { claim_number: 1, version: 1 },
+  },
+  {
+    collection: COLLECTIONS.acknowledgements,
+    name: "row_1_recorded_at_-1",
+    key: { row: 1, recorded_at: -1 },
+  },
 ];
 
 export type AuditTtlChange = "created" | "updated" | "unchanged";

@@ -3,6 +3,7 @@ import type { Db, MongoClient } from "mongodb";
 import type { PipelinePorts } from "../ports/bundle.js";
 import { type ContentCodec, plainContentCodec } from "../ports/content-codec.js";
 import { FsFileSink } from "../sink/fs-file-sink.js";
+import { MongoAckStore } from "./mongo-ack-store.js";
 import { MongoAuditLog } from "./mongo-audit-log.js";
 import { MongoChangeFeed } from "./mongo-change-feed.js";
 import { MongoCheckpointStore } from "./mongo-checkpoint-store.js";
@@ -36,5 +37,6 @@ export function createMongoPorts(client: MongoClient, db: Db, opts: MongoPortsOp
     leases: new MongoLeaseStore(db),
     audit: new MongoAuditLog(db),
     stats: new MongoStats(client, db),
+    acks: new MongoAckStore(db),
   };
 }

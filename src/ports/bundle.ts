@@ -1,5 +1,6 @@
 // Everything the pipeline needs from the outside world, as one value: main.ts builds it from
 // MongoDB, the fast tests from the in-memory twins.
+import type { AckStore } from "./acknowledgements.js";
 import type { AuditLog } from "./audit-log.js";
 import type { ChangeFeed } from "./change-feed.js";
 import type { CheckpointStore } from "./checkpoint-store.js";
@@ -22,4 +23,6 @@ export interface PipelinePorts {
   readonly leases: LeaseStore;
   readonly audit: AuditLog;
   readonly stats?: StatsSource | undefined;
+  /** Acknowledgements (TA1 / 999 / 277CA); the processor and `acks`/`claims`/`status` read them. */
+  readonly acks?: AckStore | undefined;
 }

@@ -8,6 +8,7 @@ import { ContentKey, ContentKeyring } from "../crypto/content-key.js";
 import { createContentCodec } from "../crypto/envelope-codec.js";
 import { DemoFeeder } from "../demo/demo-feeder.js";
 import { startEmbeddedMongo } from "../demo/embedded-mongo.js";
+import type { ProcessFaultError } from "../domain/errors.js";
 import { connectMongo } from "../mongo/connect.js";
 import { ensureAuditTtl, ensureIndexes } from "../mongo/indexes.js";
 import { createMongoPorts } from "../mongo/mongo-ports.js";
@@ -15,6 +16,7 @@ import { HealthServer } from "../observability/http-server.js";
 import { createLogger, type Logger } from "../observability/logger.js";
 import { Metrics } from "../observability/metrics.js";
 import { Engine } from "../pipeline/engine.js";
+import { toProcessFault } from "../pipeline/fault-class.js";
 import { type Clock, systemClock } from "../ports/clock.js";
 import { Lifecycle } from "./lifecycle.js";
 import { RetentionScheduler } from "./services/retention.js";
@@ -29,6 +31,8 @@ export interface ProcessorHandle {
   stop(): Promise<void>;
   /** Settles when the processor has ended: 0 after a graceful stop, 1 after a fatal error. */
   readonly exited: Promise<number>;
+  /** Why the processor stopped, once `exited` settled with 1: one line for stderr. */
+  readonly fault: ProcessFaultError | undefined;
 }
 
 export interface ProcessorOptions {
@@ -164,6 +168,7 @@ export async function startProcessor(config: Config, opts: ProcessorOptions = {}
       return stopping;
     };
 
+    let fault: ProcessFaultError | undefined;
     const exited = (async () => {
       try {
         await engine.start();
@@ -172,8 +177,10 @@ export async function startProcessor(config: Config, opts: ProcessorOptions = {}
         await stop();
         return 0;
       } catch (err) {
-        // The error itself, so the logger's err serializer can scrub a MongoDB message.
-        logger.fatal({ err }, "processor failed");
+        // One line saying what failed and what to do; the error itself goes along, so the
+        // logger's err serializer can scrub a MongoDB message.
+        fault = toProcessFault(err);
+        logger.fatal({ err, code: fault.code, reason: fault.reason }, fault.message);
         await engine.stop().catch(() => undefined);
         await life.closeAll();
         return 1;
@@ -195,7 +202,15 @@ export async function startProcessor(config: Config, opts: ProcessorOptions = {}
       process.on("SIGINT", onSignal);
     }
 
-    return { engine, metricsPort, stop, exited };
+    return {
+      engine,
+      metricsPort,
+      stop,
+      exited,
+      get fault() {
+        return fault;
+      },
+    };
   } catch (err) {
     await life.closeAll();
     throw err;

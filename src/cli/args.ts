@@ -72,6 +72,7 @@ export const DEAD_LETTER_REASONS = [
   "npi_missing",
   "npi_invalid",
   "not_renderable",
+  "ambiguous_patient",
 ] as const satisfies readonly DeadLetterReason[];
 type MissingReason = Exclude<DeadLetterReason, (typeof DEAD_LETTER_REASONS)[number]>;
 const everyReasonListed: [MissingReason] extends [never] ? true : MissingReason = true;

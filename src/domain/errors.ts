@@ -64,7 +64,9 @@ export type DeadLetterReason =
   | "client_invalid"
   | "npi_missing"
   | "npi_invalid"
-  | "not_renderable";
+  | "not_renderable"
+  /** Two or more `patient` rows carry the claim's patient_id: which one is meant is unknown. */
+  | "ambiguous_patient";
 
 /** The stored resume token is no longer usable (oplog rolled past it, or it was never valid). */
 export class ResumeTokenLostError extends ClaimflowError {
@@ -119,4 +121,33 @@ export class ContentIntegrityError extends ClaimflowError {
 /** A user-facing CLI argument problem: one line on stderr, exit code 2. */
 export class UsageError extends ClaimflowError {
   readonly code = "USAGE";
+}
+
+/**
+ * Why the processor stopped instead of retrying: a retry cannot fix it, a person must act.
+ * `unauthorized`/`authentication`: MongoDB refused the user; `too_large`: a document over
+ * MongoDB's 16 MiB limit; `unsafe_path`: an output path outside EDI_OUTPUT_DIR; `bug`: a
+ * programming error (TypeError …); `server`: any other MongoDB error no retry fixes;
+ * `internal`: one of claimflow's own typed errors; `unknown`: anything else.
+ */
+export type ProcessFaultReason =
+  | "unauthorized"
+  | "authentication"
+  | "too_large"
+  | "unsafe_path"
+  | "bug"
+  | "server"
+  | "internal"
+  | "unknown";
+
+/** A process-level failure: the processor exits non-zero with this one-line message. */
+export class ProcessFaultError extends ClaimflowError {
+  readonly code = "PROCESS_FAULT";
+  constructor(
+    readonly reason: ProcessFaultReason,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
 }

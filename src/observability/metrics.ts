@@ -39,6 +39,8 @@ export class Metrics {
   readonly tokenLost: Counter;
   readonly restarts: Counter<"reason">;
   readonly circuitState: Gauge;
+  readonly outputErrors: Counter<"code">;
+  readonly outputWritesBlocked: Gauge;
   readonly oplogWindow: Gauge;
   readonly checkpointHeadroom: Gauge;
   readonly reservedBatches: Gauge;
@@ -146,6 +148,18 @@ export class Metrics {
     this.circuitState = new Gauge({
       name: "claimflow_circuit_state",
       help: "MongoDB circuit breaker: 0 closed, 1 half-open, 2 open",
+      registers,
+    });
+    // The output disk is not MongoDB: its failures never count in the circuit.
+    this.outputErrors = new Counter({
+      name: "claimflow_output_errors_total",
+      help: "Output file writes that failed and are retried, by errno code (ENOSPC, EROFS, EACCES, ...)",
+      labelNames: ["code"],
+      registers,
+    });
+    this.outputWritesBlocked = new Gauge({
+      name: "claimflow_output_writes_blocked",
+      help: "File writes currently retrying because the output directory refuses them",
       registers,
     });
     this.oplogWindow = new Gauge({

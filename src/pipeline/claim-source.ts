@@ -25,6 +25,7 @@ import type { CheckpointStore } from "../ports/checkpoint-store.js";
 import type { ClaimStore } from "../ports/claim-store.js";
 import type { Clock } from "../ports/clock.js";
 import type { Ledger } from "../ports/ledger.js";
+import { classifyFault } from "./fault-class.js";
 import type { InFlightLimiter } from "./in-flight.js";
 import { errorSummary, isCancellation, type Resilience } from "./resilience.js";
 import { sleep } from "./sleep.js";
@@ -176,6 +177,8 @@ export class ClaimSource {
       return { position: { kind: "startAfter", token: err.invalidateToken as ResumeToken }, scanUpTo: t0 };
     }
     if (err instanceof TokenLostFatalError) throw err;
+    // Resuming cannot fix a process-level fault (unauthorized, a bug): the processor stops.
+    if (classifyFault(err).kind === "process") throw err;
     d.metrics.restarts.inc({ reason: "transient" });
     d.metrics.mongoErrors.inc({ operation: "change_stream" });
     this.streamFailures++;

@@ -165,6 +165,13 @@ export class Engine {
     if (this.state === "standby")
       return { ready: false, reason: "standby: another processor holds the lease" };
     if (this.state !== "running") return { ready: false, reason: `engine ${this.state}` };
+    // The output disk before MongoDB: a full disk is not a MongoDB outage (and not in its circuit).
+    const output = this.resilience.outputProblem;
+    if (output)
+      return {
+        ready: false,
+        reason: `output directory ${output.directory ?? ""} not writable: ${output.code}`.slice(0, 200),
+      };
     if (this.resilience.circuitOpen) return { ready: false, reason: "circuit open: MongoDB keeps failing" };
     if (this.source.state !== "streaming" && this.source.state !== "catching_up")
       return { ready: false, reason: `source ${this.source.state}` };

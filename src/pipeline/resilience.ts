@@ -1,22 +1,25 @@
 // Retry with exponential backoff and jitter around a shared circuit breaker. Every MongoDB
 // step of the pipeline runs through one Resilience so repeated failures open one circuit
 // (readiness goes false) and every caller backs off together instead of hammering a sick
-// cluster. Retries go on until they succeed or the pipeline is stopped: giving up would mean
-// dropping claims, and the watermark already keeps the checkpoint behind unfinished work.
+// cluster. Only what a retry can fix is retried (fault-class.ts): transient MongoDB errors
+// until they succeed or the pipeline stops (giving up would mean dropping claims; the
+// watermark keeps the checkpoint behind unfinished work), and output-disk errors the same way
+// but outside the MongoDB circuit, with their own metric and readiness reason. Anything else
+// (a claim-level or a process-level fault) is rethrown at once, unchanged.
 import {
   CircuitState,
   ConsecutiveBreaker,
   circuitBreaker,
-  ExponentialBackoff,
-  handleAll,
+  handleWhen,
   type IPolicy,
-  isTaskCancelledError,
-  retry,
   TaskCancelledError,
-  wrap,
 } from "cockatiel";
 import type { Logger } from "../observability/logger.js";
 import { CIRCUIT_STATE, type Metrics } from "../observability/metrics.js";
+import { classifyFault } from "./fault-class.js";
+import { sleep } from "./sleep.js";
+
+export { isCancellation } from "./fault-class.js";
 
 export interface ResilienceOptions {
   /** Consecutive failures that open the circuit. */
@@ -29,6 +32,14 @@ export interface ResilienceOptions {
   readonly logger?: Logger;
 }
 
+/** The output file system refuses writes: what /readyz and the log say. */
+export interface OutputProblem {
+  /** errno code: ENOSPC, EROFS, EACCES … */
+  readonly code: string;
+  /** The directory of the failed write (paths hold group, date and client ids, never PHI). */
+  readonly directory: string | undefined;
+}
+
 const STATE_VALUE: Record<CircuitState, number> = {
   [CircuitState.Closed]: CIRCUIT_STATE.closed,
   [CircuitState.HalfOpen]: CIRCUIT_STATE.halfOpen,
@@ -36,59 +47,62 @@ const STATE_VALUE: Record<CircuitState, number> = {
   [CircuitState.Isolated]: CIRCUIT_STATE.open,
 };
 
+const cancelled = () => new TaskCancelledError("operation cancelled: the pipeline is stopping");
+
 export class Resilience {
-  private readonly policy: IPolicy;
   private readonly breaker;
   private readonly initialDelayMs: number;
   private readonly maxDelayMs: number;
+  private readonly metrics: Metrics | undefined;
+  private readonly logger: Logger | undefined;
   private unresolvedFailures = false;
+  /** Runs whose last attempt failed on the output disk, and the latest such failure. */
+  private blockedOnOutput = 0;
+  private lastOutputProblem: OutputProblem | undefined;
 
   constructor(opts: ResilienceOptions = {}) {
     this.initialDelayMs = opts.initialDelayMs ?? 100;
     this.maxDelayMs = opts.maxDelayMs ?? 15_000;
-    this.breaker = circuitBreaker(handleAll, {
-      halfOpenAfter: opts.halfOpenAfterMs ?? 5_000,
-      breaker: new ConsecutiveBreaker(opts.breakAfter ?? 5),
-    });
-    const retryPolicy = retry(handleAll, {
-      maxAttempts: Number.POSITIVE_INFINITY,
-      backoff: new ExponentialBackoff({
-        initialDelay: this.initialDelayMs,
-        maxDelay: this.maxDelayMs,
-      }),
-    });
-    retryPolicy.onRetry((e) => {
-      if ("error" in e) {
-        opts.logger?.warn(
-          { err: errorSummary(e.error), attempt: e.attempt, delayMs: Math.round(e.delay) },
-          "operation failed; retrying with backoff",
-        );
-      }
-    });
+    this.metrics = opts.metrics;
+    this.logger = opts.logger;
+    // Only transient MongoDB failures count toward opening the circuit; an output-disk or a
+    // permanent error passes through it uncounted.
+    this.breaker = circuitBreaker(
+      handleWhen((err) => classifyFault(err).kind === "transient"),
+      {
+        halfOpenAfter: opts.halfOpenAfterMs ?? 5_000,
+        breaker: new ConsecutiveBreaker(opts.breakAfter ?? 5),
+      },
+    ) as IPolicy & { readonly state: CircuitState; onStateChange: (l: (s: CircuitState) => void) => unknown };
     opts.metrics?.circuitState.set(CIRCUIT_STATE.closed);
+    opts.metrics?.outputWritesBlocked.set(0);
     this.breaker.onStateChange((s) => {
       opts.metrics?.circuitState.set(STATE_VALUE[s]);
       if (s === CircuitState.Open) opts.logger?.error("circuit breaker open: MongoDB keeps failing");
       if (s === CircuitState.Closed) opts.logger?.info("circuit breaker closed");
     });
-    this.policy = wrap(retryPolicy, this.breaker);
   }
 
   get circuitOpen(): boolean {
     return this.breaker.state === CircuitState.Open || this.breaker.state === CircuitState.Isolated;
   }
 
+  /** Set while some write is blocked on the output file system: /readyz says why. */
+  get outputProblem(): OutputProblem | undefined {
+    return this.blockedOnOutput > 0 ? this.lastOutputProblem : undefined;
+  }
+
   /**
-   * Runs `fn` until it succeeds; rejects only when `signal` aborts — at once, not after the
+   * Runs `fn`, retrying transient and output-disk failures with backoff until it succeeds;
+   * any other error is rethrown at once. Rejects when `signal` aborts — at once, not after the
    * current backoff wait (up to maxDelayMs), so a stop is never held up by a sleeping retry.
    */
   run<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    if (!signal) return this.policy.execute(() => fn());
-    if (signal.aborted)
-      return Promise.reject(new TaskCancelledError("operation cancelled: the pipeline is stopping"));
-    const attempt = this.policy.execute(() => fn(), signal);
+    if (!signal) return this.attempts(fn);
+    if (signal.aborted) return Promise.reject(cancelled());
+    const attempt = this.attempts(fn, signal);
     return new Promise<T>((resolve, reject) => {
-      const onAbort = () => reject(new TaskCancelledError("operation cancelled: the pipeline is stopping"));
+      const onAbort = () => reject(cancelled());
       signal.addEventListener("abort", onAbort, { once: true });
       attempt.then(
         (v) => {
@@ -101,6 +115,43 @@ export class Resilience {
         },
       );
     });
+  }
+
+  private async attempts<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    let blocked = false;
+    try {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return (await this.breaker.execute(() => fn())) as T;
+        } catch (err) {
+          const fault = classifyFault(err);
+          if (fault.kind === "output") {
+            this.metrics?.outputErrors.inc({ code: fault.code });
+            this.lastOutputProblem = { code: fault.code, directory: directoryOf(fault.path) };
+            if (!blocked) {
+              blocked = true;
+              this.blockedOnOutput++;
+              this.metrics?.outputWritesBlocked.set(this.blockedOnOutput);
+            }
+          } else if (fault.kind !== "transient") throw err;
+          if (signal?.aborted) throw cancelled();
+          const delayMs = this.backoffDelay(attempt);
+          this.logger?.warn(
+            { err: errorSummary(err), fault: fault.kind, attempt, delayMs: Math.round(delayMs) },
+            fault.kind === "output"
+              ? "output file write failed; retrying with backoff"
+              : "operation failed; retrying with backoff",
+          );
+          await sleep(delayMs, signal);
+          if (signal?.aborted) throw cancelled();
+        }
+      }
+    } finally {
+      if (blocked) {
+        this.blockedOnOutput--;
+        this.metrics?.outputWritesBlocked.set(this.blockedOnOutput);
+      }
+    }
   }
 
   /**
@@ -134,15 +185,6 @@ export class Resilience {
   }
 }
 
-export function isCancellation(err: unknown): boolean {
-  // cockatiel 3's isTaskCancelledError tests for the bulkhead flag, so check the class itself.
-  return (
-    err instanceof TaskCancelledError ||
-    isTaskCancelledError(err) ||
-    (err instanceof Error && err.name === "AbortError")
-  );
-}
-
 /** An error's class, code and message, for logs: driver messages never contain documents. */
 export function errorSummary(err: unknown): Record<string, unknown> {
   if (err instanceof Error) {
@@ -150,4 +192,10 @@ export function errorSummary(err: unknown): Record<string, unknown> {
     return { type: err.name, message: err.message.slice(0, 500), ...(code !== undefined ? { code } : {}) };
   }
   return { type: typeof err };
+}
+
+function directoryOf(path: string | undefined): string | undefined {
+  if (path === undefined) return undefined;
+  const at = path.lastIndexOf("/");
+  return at > 0 ? path.slice(0, at) : path;
 }

@@ -38,6 +38,7 @@ describe("classifyFault", () => {
     [
       "a write-concern timeout",
       new MongoWriteConcernError({
+        ok: 1,
         writeConcernError: { code: 64, errmsg: "waiting for replication timed out" },
       }),
     ],

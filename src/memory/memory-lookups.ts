@@ -46,6 +46,11 @@ export class MemoryLookups implements Lookups {
     upsert(this.patientDocs, "patient_id", docs);
   }
 
+  /** Appends each document, even when its patient_id is taken (upstream has no unique index). */
+  insertPatients(docs: readonly Doc[]): void {
+    for (const doc of docs) this.patientDocs.push(structuredClone(doc));
+  }
+
   upsertClients(docs: readonly Doc[]): void {
     upsert(this.clientDocs, "client_id", docs);
   }

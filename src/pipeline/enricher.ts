@@ -1,7 +1,9 @@
 // Batched enrichment: one `$in` per lookup collection per batch (deduplicated keys), with an
 // LRU+TTL cache for `client` and `npi` — few, slow-changing documents read by every batch.
-// Patients are per claim and not cached. Each claim comes out joined or with the reason it
-// cannot be billed; one bad reference never stops the rest of the batch.
+// Patients are per claim and not cached: fetched by `patient_id`, and by `claim_number` only
+// for the claims that found none (a second query only when there are misses). Each claim
+// comes out joined or with the reason it cannot be billed; one bad reference never stops the
+// rest of the batch — not even a lookup the server refuses for one document's data.
 import { LRUCache } from "lru-cache";
 import type { Claim } from "../domain/claim.js";
 import { type Client, parseClient } from "../domain/client.js";
@@ -10,7 +12,9 @@ import type { JoinedClaim } from "../domain/joined-claim.js";
 import { type NpiRecord, parseNpiRecord } from "../domain/npi-record.js";
 import { type Patient, parsePatient } from "../domain/patient.js";
 import type { ParseResult } from "../domain/schema-parts.js";
+import { scrubMongoMessage } from "../observability/logger.js";
 import type { Lookups } from "../ports/lookups.js";
+import { classifyFault } from "./fault-class.js";
 
 export interface EnricherOptions {
   readonly cacheMax?: number;
@@ -26,8 +30,92 @@ export type Enriched =
       readonly issues: InputIssue[];
     };
 
+type Doc = Record<string, unknown>;
+
+/** What one key's lookup came to: its documents, or the server's refusal to read them. */
+interface Found {
+  readonly docs: Map<string, Doc[]>;
+  /** Keys whose lookup the server refused (a data problem in their documents), with why. */
+  readonly refused: Map<string, string>;
+}
+
 function prefixed(prefix: string, issues: readonly InputIssue[]): InputIssue[] {
   return issues.map((i) => ({ path: i.path ? `${prefix}.${i.path}` : prefix, message: i.message }));
+}
+
+/** The server's refusal as an issue message: error class and code, quoted values scrubbed. */
+function refusalText(err: unknown): string {
+  const e = err as { codeName?: unknown; code?: unknown; message?: unknown };
+  const code =
+    e.code !== undefined
+      ? ` (${typeof e.codeName === "string" ? `${e.codeName}, ` : ""}code ${String(e.code)})`
+      : "";
+  const message = typeof e.message === "string" ? scrubMongoMessage(e.message.split("\n", 1)[0] ?? "") : "";
+  return `MongoDB could not read it${code}: ${message}`.slice(0, 300);
+}
+
+/**
+ * A MongoDB error no retry fixes that is not about the process (auth, a bug, size): the kind a
+ * document's own data causes (a view's `$toDate` on bad text, a bad type for an expression).
+ */
+function isDataRefusal(err: unknown): boolean {
+  const f = classifyFault(err);
+  return f.kind === "process" && f.reason === "server";
+}
+
+/**
+ * Runs `fetch` for `keys`, one query in the common case. When the server refuses the batch for
+ * data reasons, halves it until the keys it refuses are found alone: those fail (claim-level),
+ * the rest are read. Transient and process-level errors go up unchanged (retry or stop); so
+ * does a refusal of every key of a batch of several, which is not about any one document.
+ */
+async function fetchIsolating(
+  keys: readonly string[],
+  keyField: string,
+  fetch: (keys: readonly string[]) => Promise<Doc[]>,
+): Promise<Found> {
+  const found: Found = { docs: new Map(), refused: new Map() };
+  const add = (docs: readonly Doc[]) => {
+    for (const d of docs) {
+      const k = d[keyField];
+      if (typeof k !== "string") continue;
+      const list = found.docs.get(k);
+      if (list) list.push(d);
+      else found.docs.set(k, [d]);
+    }
+  };
+  if (keys.length === 0) return found;
+  try {
+    add(await fetch(keys));
+    return found;
+  } catch (err) {
+    if (!isDataRefusal(err)) throw err;
+    await bisect(keys, fetch, add, found.refused, err);
+    if (keys.length > 1 && found.refused.size === keys.length) throw err;
+    return found;
+  }
+}
+
+async function bisect(
+  keys: readonly string[],
+  fetch: (keys: readonly string[]) => Promise<Doc[]>,
+  add: (docs: readonly Doc[]) => void,
+  refused: Map<string, string>,
+  knownFailure: unknown,
+): Promise<void> {
+  if (keys.length === 1) {
+    refused.set(keys[0] as string, refusalText(knownFailure));
+    return;
+  }
+  const mid = keys.length >> 1;
+  for (const half of [keys.slice(0, mid), keys.slice(mid)]) {
+    try {
+      add(await fetch(half));
+    } catch (err) {
+      if (!isDataRefusal(err)) throw err;
+      await bisect(half, fetch, add, refused, err);
+    }
+  }
 }
 
 export class Enricher {
@@ -45,33 +133,44 @@ export class Enricher {
   }
 
   async enrich(claims: readonly Claim[]): Promise<Enriched[]> {
-    const patientIds = unique(claims.map((c) => c.patient_id));
-    const claimNumbers = unique(claims.map((c) => c.claim_number));
-    const [patientDocs, clients, npis] = await Promise.all([
-      this.lookups.patients(patientIds, claimNumbers),
-      this.cached(
-        this.clientCache,
-        unique(claims.map((c) => c.client_id)),
-        (ids) => this.lookups.clients(ids),
-        "client_id",
-        parseClient,
-      ),
-      this.cached(
-        this.npiCache,
-        unique(claims.flatMap((c) => [c.rendering_npi, c.referring_npi].filter((n): n is string => !!n))),
-        (ids) => this.lookups.npis(ids),
-        "npi",
-        parseNpiRecord,
-      ),
+    const patientIds = new Set<string>();
+    const clientIds = new Set<string>();
+    const npiIds = new Set<string>();
+    for (const c of claims) {
+      patientIds.add(c.patient_id);
+      clientIds.add(c.client_id);
+      if (c.rendering_npi) npiIds.add(c.rendering_npi);
+      if (c.referring_npi) npiIds.add(c.referring_npi);
+    }
+    const [byPatientId, clients, npis] = await Promise.all([
+      fetchIsolating([...patientIds], "patient_id", (ids) => this.lookups.patients(ids, [])),
+      this.cached(this.clientCache, clientIds, (ids) => this.lookups.clients(ids), "client_id", parseClient),
+      this.cached(this.npiCache, npiIds, (ids) => this.lookups.npis(ids), "npi", parseNpiRecord),
     ]);
 
-    const byPatientId = new Map<string, unknown>();
-    const byClaimNumber = new Map<string, unknown>();
-    for (const d of patientDocs) {
-      if (typeof d.patient_id === "string") byPatientId.set(d.patient_id, d);
-      if (typeof d.claim_number === "string") byClaimNumber.set(d.claim_number, d);
+    // The claim-number fallback, only for the claims whose patient_id found nothing.
+    const fallbackNumbers: string[] = [];
+    for (const c of claims) {
+      if (!byPatientId.docs.has(c.patient_id) && !byPatientId.refused.has(c.patient_id))
+        fallbackNumbers.push(c.claim_number);
     }
-    const parsedPatients = new Map<unknown, ParseResult<Patient>>();
+    const byClaimNumber =
+      fallbackNumbers.length > 0
+        ? await fetchIsolating(fallbackNumbers, "claim_number", (numbers) =>
+            this.lookups.patients([], numbers),
+          )
+        : undefined;
+
+    // Each patient document is parsed once, however many claims of the batch name it.
+    const parsedPatients = new Map<Doc, ParseResult<Patient>>();
+    const parsePatientOnce = (doc: Doc): ParseResult<Patient> => {
+      let p = parsedPatients.get(doc);
+      if (!p) {
+        p = parsePatient(doc);
+        parsedPatients.set(doc, p);
+      }
+      return p;
+    };
 
     return claims.map((claim): Enriched => {
       const fail = (reason: DeadLetterReason, issues: InputIssue[]): Enriched => ({
@@ -80,22 +179,33 @@ export class Enricher {
         reason,
         issues,
       });
-      const patientDoc = byPatientId.get(claim.patient_id) ?? byClaimNumber.get(claim.claim_number);
-      if (!patientDoc) {
+      let key = "patient_id";
+      let refusal = byPatientId.refused.get(claim.patient_id);
+      let patientDocs = byPatientId.docs.get(claim.patient_id);
+      if (!patientDocs && refusal === undefined && byClaimNumber) {
+        key = "claim_number";
+        refusal = byClaimNumber.refused.get(claim.claim_number);
+        patientDocs = byClaimNumber.docs.get(claim.claim_number);
+      }
+      if (refusal !== undefined) return fail("patient_invalid", [{ path: "patient", message: refusal }]);
+      if (!patientDocs) {
         return fail("patient_missing", [
           { path: "patient_id", message: "no patient document with this patient_id or claim_number" },
         ]);
       }
-      let patient = parsedPatients.get(patientDoc);
-      if (!patient) {
-        patient = parsePatient(patientDoc);
-        parsedPatients.set(patientDoc, patient);
+      // Two rows for one patient: billing whichever came last could bill the wrong person.
+      if (patientDocs.length > 1) {
+        return fail("ambiguous_patient", [
+          { path: key, message: `${patientDocs.length} patient documents carry this ${key}` },
+        ]);
       }
+      const patient = parsePatientOnce(patientDocs[0] as Doc);
       if (!patient.ok) return fail("patient_invalid", prefixed("patient", patient.issues));
 
       const client = clients.get(claim.client_id);
       if (!client)
         return fail("client_missing", [{ path: "client_id", message: "no client document with this id" }]);
+      if ("refused" in client) return fail("client_invalid", [{ path: "client", message: client.refused }]);
       if (!client.ok) return fail("client_invalid", prefixed("client", client.issues));
 
       const joined: { -readonly [K in keyof JoinedClaim]: JoinedClaim[K] } = {
@@ -109,6 +219,7 @@ export class Enricher {
         const rec = npis.get(id);
         if (!rec)
           return fail("npi_missing", [{ path: `${role}_npi`, message: "no npi document with this number" }]);
+        if ("refused" in rec) return fail("npi_invalid", [{ path: `${role}_npi`, message: rec.refused }]);
         if (!rec.ok) return fail("npi_invalid", prefixed(`${role}_npi`, rec.issues));
         joined[role] = rec.value;
       }
@@ -118,12 +229,12 @@ export class Enricher {
 
   private async cached<T>(
     cache: LRUCache<string, ParseResult<T>>,
-    keys: readonly string[],
-    fetch: (ids: readonly string[]) => Promise<Record<string, unknown>[]>,
+    keys: ReadonlySet<string>,
+    fetch: (ids: readonly string[]) => Promise<Doc[]>,
     keyField: string,
     parse: (doc: unknown) => ParseResult<T>,
-  ): Promise<Map<string, ParseResult<T>>> {
-    const out = new Map<string, ParseResult<T>>();
+  ): Promise<Map<string, ParseResult<T> | { readonly refused: string }>> {
+    const out = new Map<string, ParseResult<T> | { readonly refused: string }>();
     const missing: string[] = [];
     for (const k of keys) {
       const hit = cache.get(k);
@@ -131,18 +242,15 @@ export class Enricher {
       else missing.push(k);
     }
     if (missing.length > 0) {
-      for (const doc of await fetch(missing)) {
-        const k = doc[keyField];
-        if (typeof k !== "string" || out.has(k)) continue;
-        const parsed = parse(doc);
+      const found = await fetchIsolating(missing, keyField, fetch);
+      for (const [k, why] of found.refused) out.set(k, { refused: why });
+      for (const [k, docs] of found.docs) {
+        // As before: the first row a `find` returns wins (clients and npis are not per-person).
+        const parsed = parse(docs[0]);
         out.set(k, parsed);
         if (parsed.ok) cache.set(k, parsed);
       }
     }
     return out;
   }
-}
-
-function unique(xs: readonly string[]): string[] {
-  return [...new Set(xs)];
 }

@@ -1,9 +1,11 @@
 // Batched enrichment: one `$in` per lookup collection per batch, deduplicated keys, an
 // LRU+TTL cache for client and npi (successes only), and per-claim reasons for what is missing.
+import { MongoServerError } from "mongodb";
 import { describe, expect, it } from "vitest";
 import { type Claim, parseClaim } from "../../src/domain/claim.js";
 import { MemoryLookups } from "../../src/memory/memory-lookups.js";
 import { Enricher } from "../../src/pipeline/enricher.js";
+import type { Lookups } from "../../src/ports/lookups.js";
 import { generate } from "../../src/seed/synthetic.js";
 
 function world(claims = 12) {
@@ -101,5 +103,101 @@ describe("Enricher", () => {
     const [e] = await new Enricher(lookups).enrich([{ ...claim, patient_id: "P-UNKNOWN" }]);
     expect(e?.ok).toBe(true);
     if (e?.ok) expect(e.joined.patient.patient_id).toBe("P-OTHER");
+  });
+
+  it("asks for claim numbers only for the claims whose patient_id found nothing", async () => {
+    const { lookups, claims } = world(6);
+    await new Enricher(lookups).enrich(claims);
+    expect(lookups.queries.patients).toBe(1);
+    const claim = claims[0] as Claim;
+    await new Enricher(lookups).enrich([...claims.slice(1), { ...claim, patient_id: "P-UNKNOWN" }]);
+    expect(lookups.queries.patients).toBe(3);
+  });
+
+  it("dead-letters a claim whose patient_id two patient rows carry (ambiguous_patient), never picking one", async () => {
+    const { data, lookups, claims } = world(4);
+    const [a, b] = claims as [Claim, Claim];
+    const twin = data.patients.find((p) => p.patient_id === a.patient_id) as Record<string, unknown>;
+    lookups.insertPatients([{ ...twin, first_name: "OTHERPERSON" }]);
+    const out = await new Enricher(lookups).enrich(claims);
+    const byClaim = new Map(out.map((e) => [e.ok ? e.joined.claim.claim_number : e.claim.claim_number, e]));
+    const dead = byClaim.get(a.claim_number);
+    expect(dead).toMatchObject({
+      ok: false,
+      reason: "ambiguous_patient",
+      issues: [{ path: "patient_id", message: "2 patient documents carry this patient_id" }],
+    });
+    expect(JSON.stringify(dead)).not.toContain("OTHERPERSON");
+    // Claims of other patients are unaffected.
+    if (b.patient_id !== a.patient_id) expect(byClaim.get(b.claim_number)?.ok).toBe(true);
+  });
+
+  it("dead-letters a claim whose claim-number fallback finds two patient rows", async () => {
+    const { lookups, claims } = world(2);
+    const claim = claims[0] as Claim;
+    const patient = generate({ claims: 1, groups: 1, clients: 1, seed: 9, now: new Date() })
+      .patients[0] as object;
+    lookups.insertPatients([
+      { ...patient, patient_id: "P-X1", claim_number: claim.claim_number },
+      { ...patient, patient_id: "P-X2", claim_number: claim.claim_number },
+    ]);
+    const [e] = await new Enricher(lookups).enrich([{ ...claim, patient_id: "P-UNKNOWN" }]);
+    expect(e).toMatchObject({ ok: false, reason: "ambiguous_patient", issues: [{ path: "claim_number" }] });
+  });
+
+  describe("a lookup the server refuses", () => {
+    const conversionFailure = () =>
+      new MongoServerError({
+        ok: 0,
+        code: 241,
+        codeName: "ConversionFailure",
+        errmsg: "Error parsing date string '1937-02-31'; 0: passing a time zone identifier...",
+      });
+    /** `patients` fails like a view whose $toDate chokes on the data of the listed patients. */
+    function refusing(inner: MemoryLookups, bad: ReadonlySet<string>, error = conversionFailure) {
+      let calls = 0;
+      const lookups: Lookups = {
+        patients: async (ids, numbers) => {
+          calls++;
+          if (ids.some((id) => bad.has(id))) throw error();
+          return inner.patients(ids, numbers);
+        },
+        clients: (ids) => inner.clients(ids),
+        npis: (ids) => inner.npis(ids),
+      };
+      return { lookups, calls: () => calls };
+    }
+
+    it("dead-letters only the claims whose patient the server cannot read, naming the error without its values", async () => {
+      const { lookups: inner, claims } = world(12);
+      const badClaim = claims[5] as Claim;
+      const { lookups, calls } = refusing(inner, new Set([badClaim.patient_id]));
+      const out = await new Enricher(lookups).enrich(claims);
+      for (const [i, e] of out.entries()) {
+        if (claims[i]?.patient_id === badClaim.patient_id) {
+          expect(e).toMatchObject({ ok: false, reason: "patient_invalid", issues: [{ path: "patient" }] });
+          const message = e.ok ? "" : (e.issues[0]?.message ?? "");
+          expect(message).toContain("ConversionFailure, code 241");
+          expect(message).not.toContain("1937");
+        } else expect(e.ok).toBe(true);
+      }
+      // Bisection: a handful of queries, not one per claim.
+      expect(calls()).toBeLessThan(12);
+    });
+
+    it("stops (throws) when it refuses every patient of a batch of several: not one document's fault", async () => {
+      const { lookups: inner, claims } = world(6);
+      const { lookups } = refusing(inner, new Set(claims.map((c) => c.patient_id)));
+      await expect(new Enricher(lookups).enrich(claims)).rejects.toMatchObject({ code: 241 });
+    });
+
+    it("never isolates an Unauthorized error: it is the process's, not a claim's", async () => {
+      const { lookups: inner, claims } = world(6);
+      const unauthorized = () =>
+        new MongoServerError({ ok: 0, code: 13, codeName: "Unauthorized", errmsg: "not authorized" });
+      const { lookups, calls } = refusing(inner, new Set([(claims[0] as Claim).patient_id]), unauthorized);
+      await expect(new Enricher(lookups).enrich(claims)).rejects.toMatchObject({ code: 13 });
+      expect(calls()).toBe(1);
+    });
   });
 });

@@ -1,6 +1,7 @@
 // Keys that start with `$` or contain `.` are how operator injection reaches a query or an
 // update; upstream must never send them, so a document holding one at any depth is rejected.
 
+import type { z } from "zod";
 import type { InputIssue } from "./errors.js";
 
 const MAX_DEPTH = 64;
@@ -76,11 +77,61 @@ function isPlainContainer(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
+type ZodDef = {
+  type?: string;
+  shape?: Record<string, z.ZodType>;
+  innerType?: z.ZodType;
+  in?: z.ZodType;
+  out?: z.ZodType;
+  element?: z.ZodType;
+  options?: readonly z.ZodType[];
+  getter?: () => z.ZodType;
+};
+
+const fieldNameCache = new WeakMap<z.ZodType, ReadonlySet<string>>();
+
 /**
- * Every unsafe key as an issue: the dotted path of the object holding it (array indexes as
- * numbers) and a rule text; the key itself is named only when it is a known operator.
+ * Every field name a schema declares, at any depth: the only key texts an issue path may
+ * show, because they come from our code, not from the document.
  */
-export function findUnsafeKeys(doc: unknown, limit = 20): InputIssue[] {
+export function declaredFieldNames(schema: z.ZodType): ReadonlySet<string> {
+  const cached = fieldNameCache.get(schema);
+  if (cached) return cached;
+  const names = new Set<string>();
+  const seen = new Set<z.ZodType>();
+  const visit = (s: z.ZodType | undefined): void => {
+    if (!s || seen.has(s)) return;
+    seen.add(s);
+    const def = (s as unknown as { _zod?: { def?: ZodDef } })._zod?.def;
+    if (!def) return;
+    for (const [name, field] of Object.entries(def.shape ?? {})) {
+      names.add(name);
+      visit(field);
+    }
+    visit(def.innerType);
+    visit(def.in);
+    visit(def.out);
+    visit(def.element);
+    for (const o of def.options ?? []) visit(o);
+    if (def.type === "lazy" && def.getter) visit(def.getter());
+  };
+  visit(schema);
+  fieldNameCache.set(schema, names);
+  return names;
+}
+
+/**
+ * Every unsafe key as an issue: the path of the object holding it and a rule text. A key on
+ * the path is shown by name only when the schema declares it (`knownFields`); any other key by
+ * its position (`patient.#2.0`: the third key of patient, first array element), because a key
+ * can hold data (`{"Smith, John": {"$x": 1}}`) and the path reaches dead letters and logs.
+ * The unsafe key itself is named only when it is a known operator.
+ */
+export function findUnsafeKeys(
+  doc: unknown,
+  limit = 20,
+  knownFields: ReadonlySet<string> = new Set(),
+): InputIssue[] {
   const found: InputIssue[] = [];
   const walk = (value: unknown, path: string, depth: number): void => {
     if (found.length >= limit || !isPlainContainer(value)) return;
@@ -99,7 +150,8 @@ export function findUnsafeKeys(doc: unknown, limit = 20): InputIssue[] {
         found.push({ path: path || "(root)", message: `key ${shown} starts with "$" or contains "."` });
         if (found.length >= limit) return;
       } else {
-        walk(value[key], path ? `${path}.${key}` : key, depth + 1);
+        const step = knownFields.has(key) ? key : `#${n}`;
+        walk(value[key], path ? `${path}.${step}` : step, depth + 1);
       }
       n++;
     }

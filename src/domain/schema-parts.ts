@@ -4,7 +4,7 @@ import { z } from "zod";
 import { type InputIssue, InvalidDocumentError } from "./errors.js";
 import { toCents } from "./money.js";
 import { isValidNpi } from "./npi.js";
-import { findUnsafeKeys } from "./safe-keys.js";
+import { declaredFieldNames, findUnsafeKeys } from "./safe-keys.js";
 
 /** A Date, or an ISO-8601 date/date-time string (for JSON fixtures and the CLI). */
 export const dateField = z
@@ -83,7 +83,7 @@ export type ParseResult<T> =
  * schema. Unknown fields are stripped, never a reason to reject.
  */
 export function parseDocument<S extends z.ZodType>(schema: S, doc: unknown): ParseResult<z.output<S>> {
-  const unsafe = findUnsafeKeys(doc);
+  const unsafe = findUnsafeKeys(doc, 20, declaredFieldNames(schema));
   if (unsafe.length > 0) return { ok: false, unsafeKeys: true, issues: unsafe };
   const r = schema.safeParse(doc);
   return r.success ? { ok: true, value: r.data } : { ok: false, issues: toIssues(r.error) };

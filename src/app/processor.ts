@@ -19,6 +19,7 @@ import { Engine } from "../pipeline/engine.js";
 import { toProcessFault } from "../pipeline/fault-class.js";
 import { type Clock, systemClock } from "../ports/clock.js";
 import { Lifecycle } from "./lifecycle.js";
+import { AckWatcher } from "./services/ack-watcher.js";
 import { RetentionScheduler } from "./services/retention.js";
 
 /** How often the processor removes content past EDI_CONTENT_RETENTION_DAYS. */
@@ -150,6 +151,29 @@ export async function startProcessor(config: Config, opts: ProcessorOptions = {}
     );
     retention.start();
     life.add("retention timer", () => retention.stop());
+
+    // Acknowledgements: the lease holder imports EDI_ACK_DIR; every processor samples the gauges.
+    if (ports.acks) {
+      const acks = new AckWatcher(
+        {
+          store: ports.acks,
+          ledger: ports.ledger,
+          clock,
+          writeBack: config.ackWriteBack,
+          maxBytes: config.ackMaxFileBytes,
+        },
+        {
+          dir: config.ackDir,
+          intervalMs: config.ackPollMs,
+          expectedWithinHours: config.ackExpectedWithinHours,
+          isActive: () => engine.readiness().ready,
+          logger,
+          metrics,
+        },
+      );
+      acks.start();
+      life.add("acknowledgement watcher", () => acks.stop());
+    }
 
     const server = new HealthServer({ metrics, readiness: () => engine.readiness(), logger });
     const metricsPort = await server.listen(config.metricsPort);

@@ -42,6 +42,7 @@ export function registerStatus(program: Command): void {
             streamName: streamArg ?? ctx.config.streamName,
             groupFilter: ctx.config.groupFilter,
             metricsUrl: urlArg ?? `http://127.0.0.1:${ctx.config.metricsPort}/metrics`,
+            ackExpectedWithinHours: ctx.config.ackExpectedWithinHours,
           },
         );
         if (opts.json) printJson(report);
@@ -85,6 +86,7 @@ function render(r: StatusReport): string {
     ["reserved batches", String(r.reservedBatches)],
     ["undecryptable", undecryptableText(r.undecryptableBatches)],
     ["dead letters", String(r.deadLetters)],
+    ["files awaiting 999", orDash(r.filesAwaiting999)],
   ];
   const p = r.processor;
   if (p === null) {

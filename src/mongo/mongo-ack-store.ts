@@ -148,11 +148,13 @@ export class MongoAckStore implements AckStore {
     return docs.map((d) => fromDoc<BatchAckRow>(d));
   }
 
-  async countAwaiting999(before: Date): Promise<number> {
+  async countAwaiting999(before: Date, notBefore: Date): Promise<number> {
     const [res] = await this.db
       .collection(COLLECTIONS.batches)
       .aggregate<{ n: number }>([
-        { $match: { state: "written", written_at: { $lt: before } } },
+        // created_at, not written_at: state_1_created_at_1 serves it (a file is written seconds
+        // after its batch is created).
+        { $match: { state: "written", created_at: { $gte: notBefore, $lt: before } } },
         {
           $lookup: {
             from: COLLECTIONS.acknowledgements,

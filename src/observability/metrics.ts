@@ -49,6 +49,11 @@ export class Metrics {
   readonly lastFileTimestamp: Gauge;
   readonly streaming: Gauge;
   readonly phiEncryptionEnabled: Gauge;
+  /** Acknowledgements (SPEC section 9), sampled from `acknowledgements` by the processor. */
+  readonly acknowledgements: Gauge<"kind" | "result">;
+  readonly ackRejectedClaims: Gauge<"category">;
+  readonly ackUnmatched: Gauge;
+  readonly filesUnacknowledged: Gauge;
 
   constructor(opts: { collectDefaults?: boolean } = {}) {
     const registers = [this.registry];
@@ -200,6 +205,28 @@ export class Metrics {
     this.phiEncryptionEnabled = new Gauge({
       name: "claimflow_phi_encryption_enabled",
       help: "1 when stored batch content is encrypted at rest (EDI_CONTENT_KEY set)",
+      registers,
+    });
+    this.acknowledgements = new Gauge({
+      name: "claimflow_acknowledgements",
+      help: "Acknowledgement outcomes recorded (TA1 and 999 per batch, 277CA per claim version), by kind and result",
+      labelNames: ["kind", "result"],
+      registers,
+    });
+    this.ackRejectedClaims = new Gauge({
+      name: "claimflow_ack_rejected_claims",
+      help: "Claim versions a 277CA rejected, by claim status category (STC01-1: A3, A6, A7 …)",
+      labelNames: ["category"],
+      registers,
+    });
+    this.ackUnmatched = new Gauge({
+      name: "claimflow_ack_unmatched",
+      help: "Acknowledgement answers that matched nothing we sent (recorded with why)",
+      registers,
+    });
+    this.filesUnacknowledged = new Gauge({
+      name: "claimflow_files_unacknowledged",
+      help: "Written 837 files (last 30 days) with no 999 after EDI_ACK_EXPECTED_WITHIN_HOURS",
       registers,
     });
   }

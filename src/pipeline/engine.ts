@@ -242,12 +242,39 @@ export class Engine {
     if (!parsed.ok) {
       // A claim that is not ready is not ours to judge, even if it is incomplete.
       if (doc.status !== "ready") return this.skip(item, "not_ready");
+      if (!parsed.unsafeKeys && onlyPcnMissing(doc, parsed.issues))
+        return this.withRecordedPcn(item, doc, parsed.issues);
       return this.deadLetter(item, doc, parsed.unsafeKeys ? "unsafe_keys" : "invalid_claim", parsed.issues);
     }
     const claim = parsed.value;
     if (claim.status !== "ready") return this.skip(item, "not_ready");
     if (this.groupRegex && !this.groupRegex.test(claim.group_id)) return this.skip(item, "group_filter");
     return of({ seq: item.seq, claim, eventTimeMs: item.eventTimeMs });
+  }
+
+  /**
+   * A replacement or void (frequency 7/8) that upstream sent without payer_claim_control_number
+   * uses the one recorded from an accepted 277CA for that claim number (SPEC section 9); with
+   * none recorded it is a dead letter for that reason, as before.
+   */
+  private withRecordedPcn(
+    item: SourceItem,
+    doc: Record<string, unknown>,
+    issues: InputIssue[],
+  ): Observable<PendingClaim> {
+    const acks = this.deps.ports.acks;
+    const claimNumber = doc.claim_number as string;
+    if (!acks) return this.deadLetter(item, doc, "invalid_claim", issues);
+    return from(this.resilience.run(() => acks.payerClaimControlNumber(claimNumber), this.abort.signal)).pipe(
+      mergeMap((pcn) => {
+        if (pcn === undefined) return this.deadLetter(item, doc, "invalid_claim", issues);
+        this.deps.logger.info(
+          { claim: claimNumber, version: doc.version },
+          "replacement/void: payer claim control number taken from the recorded 277CA",
+        );
+        return this.classify({ ...item, doc: { ...doc, payer_claim_control_number: pcn } });
+      }),
+    );
   }
 
   private skip(item: SourceItem, reason: string): Observable<never> {
@@ -435,4 +462,16 @@ export class Engine {
     clearInterval(this.statsTimer);
     this.rejectDone(err);
   }
+}
+
+/** The claim's only problem is a missing payer claim control number (frequency 7/8). */
+function onlyPcnMissing(doc: Record<string, unknown>, issues: readonly InputIssue[]): boolean {
+  const pcn = doc.payer_claim_control_number;
+  return (
+    issues.length === 1 &&
+    issues[0]?.path === "payer_claim_control_number" &&
+    (pcn === undefined || pcn === null) &&
+    typeof doc.claim_number === "string" &&
+    CLAIM_NUMBER.test(doc.claim_number)
+  );
 }

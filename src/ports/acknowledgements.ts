@@ -140,8 +140,11 @@ export interface AckStore {
   forClaim(claimNumber: string): Promise<ClaimAckRow[]>;
   /** Every TA1/999 outcome recorded for one batch, newest first. */
   forBatch(batchId: string): Promise<BatchAckRow[]>;
-  /** Written batches, written before `before`, with no 999 recorded. */
-  countAwaiting999(before: Date): Promise<number>;
+  /**
+   * Written batches created in [notBefore, before) with no 999 recorded. The lower bound keeps
+   * the count cheap (and ignores files sent before acknowledgements were imported at all).
+   */
+  countAwaiting999(before: Date, notBefore: Date): Promise<number>;
   /** The payer claim control number of the newest accepted 277CA of a claim number. */
   payerClaimControlNumber(claimNumber: string): Promise<string | undefined>;
   /**

@@ -286,12 +286,15 @@ describe.skipIf(!mongo)("acknowledgement import on a replica set", () => {
   });
 
   it("counts written batches still waiting for a 999", async () => {
-    const cut = new Date(NOW.getTime() - 3_600_000);
-    const waitingBefore = await store.countAwaiting999(cut);
+    const cut = new Date(NOW.getTime() + 3_600_000);
+    const floor = new Date(NOW.getTime() - 86_400_000);
+    const waitingBefore = await store.countAwaiting999(cut, floor);
     const sent = readSent(await sendBatch("b-wait", 501, [{ claimNumber: "WAIT-1" }]));
-    expect(await store.countAwaiting999(cut)).toBe(waitingBefore + 1);
+    expect(await store.countAwaiting999(cut, floor)).toBe(waitingBefore + 1);
+    // Outside the window (created before the floor): not counted.
+    expect(await store.countAwaiting999(cut, new Date(NOW.getTime() + 1))).toBe(0);
     await importAckBytes(deps, enc(ack999For(sent)), "w");
-    expect(await store.countAwaiting999(cut)).toBe(waitingBefore);
+    expect(await store.countAwaiting999(cut, floor)).toBe(waitingBefore);
   });
 
   it("imports a directory: good files to processed/, bad ones to failed/ with one line each, the rest go on", async () => {

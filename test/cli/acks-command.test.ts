@@ -134,6 +134,38 @@ describe.skipIf(!mongo)("acks import and list (real binary)", () => {
     expect(future.stdout.trim()).toBe("no acknowledgements");
   });
 
+  it("status counts written files still waiting for a 999 after EDI_ACK_EXPECTED_WITHIN_HOURS", async () => {
+    // b-cli has its 999 (first test); an older file never got one.
+    const ledger = new MongoLedger(client, db, plainContentCodec);
+    const old = new Date(Date.now() - 2 * 86_400_000);
+    await ledger.reserve({
+      batchId: "b-old",
+      state: "reserved",
+      streamName: "claim_detail",
+      groupId: "G1",
+      clientId: "CLIENT001",
+      senderId: "SUNRISE",
+      isaControlNumber: 778,
+      gsControlNumber: 778,
+      path: "G1/20260312/CLIENT001-000000778.837",
+      content: "ISA~",
+      sha256: "0".repeat(64),
+      claims: [{ claim_number: "CLI-OLD", version: 1 }],
+      claimCount: 1,
+      createdAt: old,
+    });
+    await ledger.markWritten("b-old", old);
+    const r = await cli(["status", "--json"], { ...env, EDI_METRICS_PORT: "9" });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).filesAwaiting999).toBe(1);
+    const text = await cli(["status"], {
+      ...env,
+      EDI_METRICS_PORT: "9",
+      EDI_ACK_EXPECTED_WITHIN_HOURS: "720",
+    });
+    expect(text.stdout).toMatch(/files awaiting 999\s+0/);
+  });
+
   it("refuses bad arguments with one line and exit 2", async () => {
     expectUsageError(await cli(["acks", "list", "--since", "yesterday"], env), /--since/);
     expectUsageError(await cli(["acks", "list", "--limit", "0"], env), /--limit/);

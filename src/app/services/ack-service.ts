@@ -19,7 +19,7 @@ export interface AckServiceContext {
   readonly clock: Clock;
 }
 
-function storeOf(ctx: AckServiceContext): AckStore {
+function storeOf(ctx: { readonly ports: Pick<PipelinePorts, "acks"> }): AckStore {
   const store = ctx.ports.acks;
   if (!store) throw new AcksUnavailableError();
   return store;
@@ -67,8 +67,18 @@ export async function claimAcknowledgement(
   return { claims, batches: perBatch.flat() };
 }
 
-/** Written files with no 999 after EDI_ACK_EXPECTED_WITHIN_HOURS. */
-export async function filesAwaiting999(ctx: AckServiceContext): Promise<number> {
-  const before = new Date(ctx.clock.now().getTime() - ctx.config.ackExpectedWithinHours * 3_600_000);
-  return storeOf(ctx).countAwaiting999(before);
+/** Files older than this are no longer counted as waiting for a 999 (keeps the count cheap). */
+export const UNACKNOWLEDGED_LOOKBACK_MS = 30 * 86_400_000;
+
+/** Written files (last 30 days) with no 999 after EDI_ACK_EXPECTED_WITHIN_HOURS. */
+export async function filesAwaiting999(ctx: {
+  readonly ports: Pick<PipelinePorts, "acks">;
+  readonly clock: Clock;
+  readonly config: Pick<Config, "ackExpectedWithinHours">;
+}): Promise<number> {
+  const now = ctx.clock.now().getTime();
+  return storeOf(ctx).countAwaiting999(
+    new Date(now - ctx.config.ackExpectedWithinHours * 3_600_000),
+    new Date(now - UNACKNOWLEDGED_LOOKBACK_MS),
+  );
 }

@@ -3,6 +3,7 @@
 // Reads only; every figure comes from the same ports and gauges the processor maintains.
 import type { PipelinePorts } from "../../ports/bundle.js";
 import type { Clock } from "../../ports/clock.js";
+import { filesAwaiting999 } from "./ack-service.js";
 import {
   type CheckpointSummary,
   checkpointClusterTime,
@@ -19,7 +20,11 @@ export interface UndecryptableSource {
 }
 
 export interface StatusDeps {
-  readonly ports: Pick<PipelinePorts, "checkpoints" | "leases" | "feed" | "ledger" | "deadLetters" | "stats">;
+  readonly ports: Pick<
+    PipelinePorts,
+    "checkpoints" | "leases" | "feed" | "ledger" | "deadLetters" | "stats"
+  > &
+    Partial<Pick<PipelinePorts, "acks">>;
   readonly clock: Clock;
   readonly content?: UndecryptableSource;
 }
@@ -30,6 +35,8 @@ export interface StatusOptions {
   /** The processor's /metrics URL; undefined skips the probe. */
   readonly metricsUrl?: string | undefined;
   readonly probeTimeoutMs?: number;
+  /** EDI_ACK_EXPECTED_WITHIN_HOURS; with an acknowledgement store, files waiting for a 999 are counted. */
+  readonly ackExpectedWithinHours?: number | undefined;
 }
 
 export interface StatusReport {
@@ -54,13 +61,15 @@ export interface StatusReport {
   /** Oplog window minus stream lag: time left before the stored position falls off the oplog. */
   readonly checkpointHeadroomSeconds: number | null;
   readonly readyBacklog: number | null;
+  /** Written files (last 30 days) with no 999 after EDI_ACK_EXPECTED_WITHIN_HOURS; null: not counted. */
+  readonly filesAwaiting999: number | null;
   readonly processor: ProcessorProbe | null;
 }
 
 export async function collectStatus(deps: StatusDeps, opts: StatusOptions): Promise<StatusReport> {
   const { ports, clock } = deps;
   const stats = ports.stats;
-  const [cp, lease, clusterNow, reserved, dead, oplogWindow, backlog, processor, undecryptable] =
+  const [cp, lease, clusterNow, reserved, dead, oplogWindow, backlog, processor, undecryptable, awaiting] =
     await Promise.all([
       ports.checkpoints.load(opts.streamName),
       ports.leases.current(opts.streamName),
@@ -71,6 +80,13 @@ export async function collectStatus(deps: StatusDeps, opts: StatusOptions): Prom
       stats ? stats.readyBacklog({ groupFilter: opts.groupFilter }) : Promise.resolve(null),
       opts.metricsUrl ? probeProcessor(opts.metricsUrl, opts.probeTimeoutMs) : Promise.resolve(null),
       deps.content ? deps.content.undecryptable() : Promise.resolve(null),
+      ports.acks && opts.ackExpectedWithinHours !== undefined
+        ? filesAwaiting999({
+            ports: { acks: ports.acks },
+            clock,
+            config: { ackExpectedWithinHours: opts.ackExpectedWithinHours },
+          })
+        : Promise.resolve(null),
     ]);
   const now = clock.now();
   const cpTime = cp ? checkpointClusterTime(cp) : null;
@@ -88,6 +104,7 @@ export async function collectStatus(deps: StatusDeps, opts: StatusOptions): Prom
     oplogWindowSeconds: oplogWindow,
     checkpointHeadroomSeconds: oplogWindow !== null && lag !== null ? oplogWindow - lag : null,
     readyBacklog: backlog,
+    filesAwaiting999: awaiting,
     processor,
   };
 }

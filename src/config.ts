@@ -1,5 +1,6 @@
 // Environment → typed configuration (SPEC section 7). Every problem is reported at once; the
 // caller prints ConfigError.message and exits 2. The Mongo URI password never appears in output.
+import { ConnectionString } from "mongodb-connection-string-url";
 import { z } from "zod";
 import { ContentKey, ContentKeyring } from "./crypto/content-key.js";
 import { ConfigError, type InputIssue } from "./domain/errors.js";
@@ -192,11 +193,33 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return cfg;
 }
 
-/** The URI with any password replaced, for logs and `status`. */
+/** URI options that carry a credential (names compared case-insensitively, as the driver does). */
+const SECRET_OPTION = /password|secret|token|credential|authmechanismproperties/i;
+
+/**
+ * The URI for logs, errors and `status`, parsed with the driver's own parser
+ * (mongodb-connection-string-url): the password and every credential-bearing option
+ * (authMechanismProperties such as AWS_SESSION_TOKEN, tlsCertificateKeyFilePassword,
+ * proxyPassword, …) become `***`. A URI the parser cannot read, or one whose host list or
+ * database part holds `@` or `/` (an unescaped password split in the wrong place), shows no
+ * more than its scheme: guessing where the secret ends is how it leaks.
+ */
 export function maskUri(uri: string | undefined): string {
-  if (!uri) return "(embedded)";
-  return uri.replace(/^(mongodb(?:\+srv)?:\/\/)([^@/]*)@/, (_m, scheme: string, cred: string) => {
-    const user = cred.split(":")[0] ?? "";
-    return `${scheme}${user}${cred.includes(":") ? ":***" : ""}@`;
-  });
+  if (!uri) return "(not set)";
+  const scheme = /^mongodb\+srv:/i.test(uri) ? "mongodb+srv://" : "mongodb://";
+  const hidden = `${scheme}(unparseable URI hidden)`;
+  let cs: ConnectionString;
+  try {
+    cs = new ConnectionString(uri);
+  } catch {
+    return hidden;
+  }
+  if (cs.hosts.some((h) => !/^[A-Za-z0-9.\-_[\]:%]+$/.test(h))) return hidden;
+  const db = cs.pathname.replace(/^\//, "");
+  if (db.includes("/") || db.includes("@")) return hidden;
+  const user = cs.username ? `${cs.username}${cs.password ? ":***" : ""}@` : cs.password ? "***@" : "";
+  const params = [...cs.searchParams.entries()].map(
+    ([k, v]) => `${k}=${SECRET_OPTION.test(k) ? "***" : encodeURIComponent(v)}`,
+  );
+  return `${scheme}${user}${cs.hosts.join(",")}/${db}${params.length > 0 ? `?${params.join("&")}` : ""}`;
 }

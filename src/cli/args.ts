@@ -101,3 +101,20 @@ export function parseOptionalArg<S extends z.ZodType>(
 ): z.output<S> | undefined {
   return value === undefined ? undefined : parseArg(schema, value, label);
 }
+
+/** An interchange sender id (ISA06 or the client's sender_id): 1-15 printable characters. */
+export const senderIdArg = z.string().regex(/^[A-Za-z0-9 _.&'-]{1,15}$/, {
+  message: "must be 1-15 letters, digits, spaces or _ . & ' - (ISA06)",
+});
+
+/** A file path as printed by claimflow (relative to EDI_OUTPUT_DIR) or absolute; no `..`. */
+export const filePathArg = z
+  .string()
+  .min(1, { message: "must not be empty" })
+  .max(1024, { message: "must be at most 1024 characters" })
+  .refine((p) => !p.includes("\u0000") && !p.split("/").includes(".."), {
+    message: "must be a path without .. segments",
+  });
+
+/** ISA13 / GS06: 1 to 999999999. */
+export const controlNumberArg = intArg(1, 999_999_999);

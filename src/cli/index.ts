@@ -6,6 +6,7 @@ import { ClaimflowError, ConfigError, UsageError } from "../domain/errors.js";
 import { registerAcks } from "./acks.js";
 import { registerAudit } from "./audit.js";
 import { registerBatches } from "./batches.js";
+import { registerClaims } from "./claims.js";
 import { registerDeadLetters } from "./dead-letters.js";
 import { registerIndexes } from "./indexes.js";
 import { registerKeys } from "./keys.js";
@@ -38,6 +39,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerIndexes(program);
   registerDeadLetters(program);
   registerBatches(program);
+  registerClaims(program);
   registerValidate(program, setExit);
   registerSeed(program);
   registerAudit(program);

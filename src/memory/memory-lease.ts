@@ -1,14 +1,24 @@
 // The lease twin: one lease per stream name; a live lease held by someone else refuses, an
-// expired one is taken over, the holder renews its own.
+// expired one is taken over, the holder renews its own. Time is the twin's own clock (the
+// in-memory "server"), never the caller's, like `$$NOW` in the Mongo store.
+import type { Clock } from "../ports/clock.js";
 import type { LeaseInfo, LeaseStore } from "../ports/lease.js";
 
-export class MemoryLeaseStore implements LeaseStore {
-  private readonly leases = new Map<string, LeaseInfo>();
+interface Held {
+  readonly holder: string;
+  readonly expiresAt: Date;
+}
 
-  async tryAcquire(streamName: string, holder: string, ttlMs: number, now: Date): Promise<boolean> {
+export class MemoryLeaseStore implements LeaseStore {
+  private readonly leases = new Map<string, Held>();
+
+  constructor(private readonly clock: Clock) {}
+
+  async tryAcquire(streamName: string, holder: string, ttlMs: number): Promise<boolean> {
+    const now = this.clock.now().getTime();
     const cur = this.leases.get(streamName);
-    if (cur && cur.holder !== holder && cur.expiresAt.getTime() > now.getTime()) return false;
-    this.leases.set(streamName, { streamName, holder, expiresAt: new Date(now.getTime() + ttlMs) });
+    if (cur && cur.holder !== holder && cur.expiresAt.getTime() > now) return false;
+    this.leases.set(streamName, { holder, expiresAt: new Date(now + ttlMs) });
     return true;
   }
 
@@ -18,6 +28,8 @@ export class MemoryLeaseStore implements LeaseStore {
 
   async current(streamName: string): Promise<LeaseInfo | null> {
     const cur = this.leases.get(streamName);
-    return cur ? { ...cur, expiresAt: new Date(cur.expiresAt) } : null;
+    if (!cur) return null;
+    const live = cur.expiresAt.getTime() > this.clock.now().getTime();
+    return { streamName, holder: cur.holder, expiresAt: new Date(cur.expiresAt), live };
   }
 }

@@ -67,7 +67,7 @@ export function createMemoryPorts(opts: MemoryPortsOptions = {}): { ports: Pipel
   const checkpoints = new MemoryCheckpointStore();
   const deadLetters = new MemoryDeadLetters();
   const files = new MemoryFileSink({ forbidOverwrite: opts.forbidOverwrite ?? true });
-  const leases = new MemoryLeaseStore();
+  const leases = new MemoryLeaseStore(clock);
   const audit = new MemoryAuditLog();
   const stats = new MemoryStats(claims);
 

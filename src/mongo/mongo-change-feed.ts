@@ -5,6 +5,7 @@ import {
   type ChangeStream,
   type ChangeStreamDocument,
   type ChangeStreamOptions,
+  type Collection,
   type Db,
   type Document,
   MongoServerError,
@@ -20,7 +21,7 @@ import type {
   ResumeToken,
   StartPosition,
 } from "../ports/change-feed.js";
-import { changeStreamPipeline } from "./change-feed-filter.js";
+import { changeStreamPipeline, readyClaimQuery } from "./change-feed-filter.js";
 import { fromTimestamp, toTimestamp } from "./cluster-time.js";
 import { COLLECTIONS } from "./collections.js";
 import { ChangeStreamUnsupportedError } from "./errors.js";
@@ -65,8 +66,13 @@ export class MongoChangeFeed implements ChangeFeed {
     if (start.kind === "resumeAfter") options.resumeAfter = start.token;
     else if (start.kind === "startAfter") options.startAfter = start.token;
     else options.startAtOperationTime = toTimestamp(start.clusterTime);
-    const stream = this.db.collection(COLLECTIONS.claims).watch(changeStreamPipeline(filter), options);
-    return new MongoChangeCursor(stream, this.opts.streamName);
+    const claims = this.db.collection(COLLECTIONS.claims);
+    const stream = claims.watch(changeStreamPipeline(filter), options);
+    // Only `whenAvailable` can leave a live document without a post-image (its pre-image expired
+    // or was removed); with `updateLookup` the server has just looked it up, so null means gone.
+    const lookup =
+      this.fullDocumentMode === "whenAvailable" ? new PostImageLookup(claims, filter) : undefined;
+    return new MongoChangeCursor(stream, this.opts.streamName, lookup);
   }
 
   /** `whenAvailable` reads the stored post-image (no lookup round trip) when the collection keeps them. */
@@ -80,6 +86,30 @@ export class MongoChangeFeed implements ChangeFeed {
   }
 }
 
+/**
+ * An update whose post-image is null under `whenAvailable` is not a deletion until the document
+ * is looked up: its pre-image may merely have expired (changeStreamOptions expireAfterSeconds) or
+ * been removed, and skipping it as deleted would leave a draft→ready claim unbilled for good.
+ * Found and ours (the same server-side query as the catch-up scan): returned with that document.
+ * Found but not ours: dropped here, as the server's `$match` would have done with the image.
+ * Not found: deleted after all, returned with a null document for the pipeline to count.
+ */
+class PostImageLookup {
+  constructor(
+    private readonly claims: Collection<Document>,
+    private readonly filter: FeedFilter,
+  ) {}
+
+  async resolve(
+    documentKey: unknown,
+  ): Promise<{ kind: "ours"; doc: Document } | { kind: "not_ours" | "gone" }> {
+    const ours = await this.claims.findOne({ ...readyClaimQuery(this.filter), _id: documentKey as never });
+    if (ours) return { kind: "ours", doc: ours };
+    const exists = await this.claims.findOne({ _id: documentKey as never }, { projection: { _id: 1 } });
+    return { kind: exists ? "not_ours" : "gone" };
+  }
+}
+
 class MongoChangeCursor implements ChangeCursor {
   private invalidated: StreamInvalidatedError | undefined;
   private reachedServer = false;
@@ -87,12 +117,24 @@ class MongoChangeCursor implements ChangeCursor {
   constructor(
     private readonly stream: ChangeStream<Document, ChangeStreamDocument<Document>>,
     private readonly streamName: string,
+    private readonly lookup: PostImageLookup | undefined,
   ) {
     // The driver emits 'error' only in event mode; a listener keeps a stray one from crashing us.
     stream.on("error", () => undefined);
   }
 
   async tryNext(): Promise<ChangeEvent | null> {
+    for (;;) {
+      const ev = await this.nextFromStream();
+      if (ev?.operationType !== "update" || ev.fullDocument !== null || !this.lookup) return ev;
+      const found = await this.lookup.resolve(ev.documentKey);
+      if (found.kind === "ours") return { ...ev, fullDocument: found.doc as Record<string, unknown> };
+      if (found.kind === "gone") return ev;
+      // Not ours: the resume token moves past it with the next event or post-batch token.
+    }
+  }
+
+  private async nextFromStream(): Promise<ChangeEvent | null> {
     if (this.invalidated) throw this.invalidated;
     let doc: ChangeStreamDocument<Document> | null;
     try {

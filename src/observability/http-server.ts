@@ -13,6 +13,8 @@ import type { Metrics } from "./metrics.js";
 export interface Readiness {
   readonly ready: boolean;
   readonly reason?: string;
+  /** Which processor this is: the lease holder ("active") or a hot standby. */
+  readonly role?: "active" | "standby";
 }
 
 export interface HealthServerOptions {
@@ -26,6 +28,8 @@ export interface HealthServerOptions {
   readonly readiness: () => Readiness;
   /** Lifecycle and internal failures; request data is never logged. */
   readonly logger?: Logger;
+  /** Sockets open at once; more are refused (closed at once). Default MAX_CONNECTIONS. */
+  readonly maxConnections?: number;
 }
 
 /** The health server cannot bind, or was used out of order (listen twice, listen after close). */
@@ -41,17 +45,30 @@ type Route = z.output<typeof routeSchema>;
 const readinessSchema = z.object({
   ready: z.boolean(),
   reason: z.string().max(200).optional(),
+  role: z.enum(["active", "standby"]).optional(),
 });
 
 const ALLOW = "GET, HEAD";
-/** A slow or idle client must not hold a socket open for long on an ops port. */
+/**
+ * A slow or idle client must not hold a socket open for long on an ops port. Node enforces the
+ * headers and request timeouts only on its connection sweep, every 30 s by default: the sweep
+ * runs every second here, so a client that opens a socket and sends nothing (or trickles its
+ * headers) is dropped within HEADERS_TIMEOUT_MS plus a second. A keep-alive socket between
+ * requests closes after KEEP_ALIVE_TIMEOUT_MS, and any socket silent for SOCKET_IDLE_MS does.
+ */
 const HEADERS_TIMEOUT_MS = 5_000;
 const REQUEST_TIMEOUT_MS = 10_000;
+const KEEP_ALIVE_TIMEOUT_MS = 2_000;
+const SOCKET_IDLE_MS = 10_000;
+const SWEEP_INTERVAL_MS = 1_000;
+/** Prometheus, the kubelet and an operator's curl need a handful; the cap bounds file descriptors. */
+export const MAX_CONNECTIONS = 64;
 
 export class HealthServer {
   readonly #metrics: Metrics;
   readonly #readiness: () => Readiness;
   readonly #logger: Logger | undefined;
+  readonly #maxConnections: number;
   #server: Server | undefined;
   #closing: Promise<void> | undefined;
 
@@ -59,6 +76,7 @@ export class HealthServer {
     this.#metrics = opts.metrics;
     this.#readiness = opts.readiness;
     this.#logger = opts.logger;
+    this.#maxConnections = opts.maxConnections ?? MAX_CONNECTIONS;
   }
 
   /** The bound port while listening, else undefined. */
@@ -74,11 +92,20 @@ export class HealthServer {
   async listen(port: number, host?: string): Promise<number> {
     if (this.#closing) throw new HealthServerError("health server was closed; create a new one");
     if (this.#server) throw new HealthServerError("health server is already listening");
-    const server = createServer((req, res) => {
-      this.#handle(req, res).catch((err: unknown) => this.#fail(res, err));
-    });
-    server.headersTimeout = HEADERS_TIMEOUT_MS;
-    server.requestTimeout = REQUEST_TIMEOUT_MS;
+    const server = createServer(
+      {
+        connectionsCheckingInterval: SWEEP_INTERVAL_MS,
+        headersTimeout: HEADERS_TIMEOUT_MS,
+        requestTimeout: REQUEST_TIMEOUT_MS,
+        keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+      },
+      (req, res) => {
+        this.#handle(req, res).catch((err: unknown) => this.#fail(res, err));
+      },
+    );
+    server.maxConnections = this.#maxConnections;
+    // Without a handler a socket timeout does nothing; with one, a silent socket is destroyed.
+    server.setTimeout(SOCKET_IDLE_MS, (socket) => socket.destroy());
     this.#server = server;
     await new Promise<void>((resolve, reject) => {
       const onError = (err: NodeJS.ErrnoException) => {
@@ -147,8 +174,10 @@ export class HealthServer {
         return;
       case "/readyz": {
         const readiness = this.#checkReadiness();
-        if (readiness.ready) sendJson(res, req, 200, { status: "ready" });
-        else sendJson(res, req, 503, { status: "not ready", reason: readiness.reason ?? "not ready" });
+        const role = readiness.role ? { role: readiness.role } : {};
+        if (readiness.ready) sendJson(res, req, 200, { status: "ready", ...role });
+        else
+          sendJson(res, req, 503, { status: "not ready", reason: readiness.reason ?? "not ready", ...role });
         return;
       }
       case "/metrics": {

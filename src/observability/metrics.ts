@@ -54,6 +54,7 @@ export class Metrics {
   readonly ackRejectedClaims: Gauge<"category">;
   readonly ackUnmatched: Gauge;
   readonly filesUnacknowledged: Gauge;
+  readonly leaseActive: Gauge;
 
   constructor(opts: { collectDefaults?: boolean } = {}) {
     const registers = [this.registry];
@@ -227,6 +228,11 @@ export class Metrics {
     this.filesUnacknowledged = new Gauge({
       name: "claimflow_files_unacknowledged",
       help: "Written 837 files (last 30 days) with no 999 after EDI_ACK_EXPECTED_WITHIN_HOURS",
+      registers,
+    });
+    this.leaseActive = new Gauge({
+      name: "claimflow_lease_active",
+      help: "1 while this processor holds its stream's lease (the active one), 0 on a standby",
       registers,
     });
   }

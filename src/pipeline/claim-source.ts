@@ -122,7 +122,8 @@ export class ClaimSource {
           await this.scan(emit, plan.scanUpTo);
           if (this.stopping) break;
         }
-        this.state = "streaming";
+        // After a failure the state stays "restarting" (not ready) until a read succeeds.
+        if (this.state !== "restarting") this.state = "streaming";
         await this.stream(emit, plan.position);
       } catch (err) {
         if (this.stopping) break;
@@ -152,6 +153,7 @@ export class ClaimSource {
 
   private async recover(err: unknown, plan: Plan): Promise<Plan> {
     const d = this.deps;
+    this.state = "restarting";
     await this.closeCursor();
     this.lastPostBatch = undefined;
     if (err instanceof ResumeTokenLostError) {
@@ -266,6 +268,7 @@ export class ClaimSource {
           throw err;
         }
         if (this.streamFailures > 0) this.streamFailures = 0;
+        if (this.state === "restarting") this.state = "streaming";
         d.resilience.recordSuccess();
         if (ev === null) {
           d.limiter.release();

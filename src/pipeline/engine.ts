@@ -153,17 +153,25 @@ export class Engine {
       streamName: opts.streamName,
       holder: opts.holder,
       ttlMs: opts.leaseTtlMs ?? 15_000,
-      clock,
       logger,
       onLost: () => this.fail(new LeaseLostError(opts.streamName)),
+      onActiveChange: (active) => metrics.leaseActive.set(active ? 1 : 0),
     });
     this.acker = acker;
   }
 
-  /** Readiness for /readyz: streaming, holding the lease, circuit closed. */
-  readiness(): { ready: boolean; reason?: string } {
+  /**
+   * Readiness for /readyz. Active: streaming (or catching up), circuit closed. A hot standby is
+   * ready while it can reach MongoDB to poll the lease: otherwise a rolling update that waits for
+   * the new pod to be ready before stopping the old one would wait forever (the new one only
+   * takes the lease once the old one stops). Which one is active is `role` here and the
+   * claimflow_lease_active gauge.
+   */
+  readiness(): { ready: boolean; reason?: string; role?: "active" | "standby" } {
     if (this.state === "standby")
-      return { ready: false, reason: "standby: another processor holds the lease" };
+      return this.lease.reachable
+        ? { ready: true, role: "standby" }
+        : { ready: false, reason: "standby: cannot reach MongoDB to poll the lease", role: "standby" };
     if (this.state !== "running") return { ready: false, reason: `engine ${this.state}` };
     // The output disk before MongoDB: a full disk is not a MongoDB outage (and not in its circuit).
     const output = this.resilience.outputProblem;
@@ -171,11 +179,15 @@ export class Engine {
       return {
         ready: false,
         reason: `output directory ${output.directory ?? ""} not writable: ${output.code}`.slice(0, 200),
+        role: "active",
       };
-    if (this.resilience.circuitOpen) return { ready: false, reason: "circuit open: MongoDB keeps failing" };
+    if (this.resilience.circuitOpen)
+      return { ready: false, reason: "circuit open: MongoDB keeps failing", role: "active" };
+    if (this.source.state === "restarting")
+      return { ready: false, reason: "change stream restarting", role: "active" };
     if (this.source.state !== "streaming" && this.source.state !== "catching_up")
-      return { ready: false, reason: `source ${this.source.state}` };
-    return { ready: true };
+      return { ready: false, reason: `source ${this.source.state}`, role: "active" };
+    return { ready: true, role: "active" };
   }
 
   get sourceState(): string {

@@ -179,7 +179,7 @@ describe.skipIf(!mongo)("operator commands on a replica set", () => {
         updatedAt: new Date(Date.now() - 90_000),
         source: "processor",
       });
-      await ports.leases.tryAcquire(STREAM, "proc-host:4242", 60_000, new Date());
+      await ports.leases.tryAcquire(STREAM, "proc-host:4242", 60_000);
       const r = await ok(["token", "show"]);
       expect(r.stdout).toContain(`token         ${data.slice(0, 16)}…${data.slice(-8)}`);
       expect(r.stdout).not.toContain(data);
@@ -457,7 +457,7 @@ describe.skipIf(!mongo)("operator commands on a replica set", () => {
 
   describe("status", () => {
     it("reports checkpoint, lease, ledger and dead letters, and a processor's live figures", async () => {
-      await ports.leases.tryAcquire(STREAM, "proc-host:5151", 60_000, new Date());
+      await ports.leases.tryAcquire(STREAM, "proc-host:5151", 60_000);
       const report = await json<{
         checkpoint: { token: string | null } | null;
         checkpointAgeSeconds: number;

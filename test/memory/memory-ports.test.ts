@@ -108,13 +108,23 @@ describe("MemoryDeadLetters", () => {
 
 describe("MemoryLeaseStore", () => {
   it("refuses a live lease to another holder, renews its own, and hands over once it lapses", async () => {
-    const { ports } = createMemoryPorts();
-    const t = (ms: number) => new Date(1_000_000 + ms);
-    expect(await ports.leases.tryAcquire("s", "a", 1_000, t(0))).toBe(true);
-    expect(await ports.leases.tryAcquire("s", "b", 1_000, t(500))).toBe(false);
-    expect(await ports.leases.tryAcquire("s", "a", 1_000, t(900))).toBe(true);
-    expect(await ports.leases.tryAcquire("s", "b", 1_000, t(1_500))).toBe(false);
-    expect(await ports.leases.tryAcquire("s", "b", 1_000, t(1_900))).toBe(true);
+    // Time is the store's own clock (the "server"), never the caller's.
+    let nowMs = 1_000_000;
+    const { ports } = createMemoryPorts({ clock: { now: () => new Date(nowMs) } });
+    const at = (ms: number) => {
+      nowMs = 1_000_000 + ms;
+    };
+    expect(await ports.leases.tryAcquire("s", "a", 1_000)).toBe(true);
+    at(500);
+    expect(await ports.leases.tryAcquire("s", "b", 1_000)).toBe(false);
+    expect((await ports.leases.current("s"))?.live).toBe(true);
+    at(900);
+    expect(await ports.leases.tryAcquire("s", "a", 1_000)).toBe(true);
+    at(1_500);
+    expect(await ports.leases.tryAcquire("s", "b", 1_000)).toBe(false);
+    at(1_900);
+    expect((await ports.leases.current("s"))?.live).toBe(false);
+    expect(await ports.leases.tryAcquire("s", "b", 1_000)).toBe(true);
     expect((await ports.leases.current("s"))?.holder).toBe("b");
     await ports.leases.release("s", "a");
     expect((await ports.leases.current("s"))?.holder).toBe("b");

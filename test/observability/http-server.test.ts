@@ -1,4 +1,5 @@
 import { request } from "node:http";
+import { connect, type Socket } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { HealthServer, HealthServerError, type Readiness } from "../../src/observability/http-server.js";
 import { Metrics } from "../../src/observability/metrics.js";
@@ -206,5 +207,73 @@ describe("HealthServer lifecycle", () => {
     expect(err).toBeInstanceOf(HealthServerError);
     expect((err as Error).message).toMatch(/EADDRINUSE.*EDI_METRICS_PORT/);
     await second.close();
+  });
+});
+
+describe("HealthServer connection limits", () => {
+  /** Opens a raw socket, optionally writes, and resolves when the server closes it. */
+  function rawSocket(port: number): { closed: Promise<void>; socket: Socket } {
+    const socket = connect(port, "127.0.0.1");
+    socket.on("error", () => undefined);
+    socket.resume();
+    const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+    return { socket, closed };
+  }
+
+  // Without a short sweep interval Node only looks at idle sockets every 30 s: the test's own
+  // timeout (well under that) fails it.
+  it("drops a socket that sends nothing within seconds", { timeout: 20_000 }, async () => {
+    const { closed } = rawSocket(server.port ?? 0);
+    await closed;
+  });
+
+  it("drops a client that trickles its headers", { timeout: 20_000 }, async () => {
+    const { socket, closed } = rawSocket(server.port ?? 0);
+    socket.write("GET /metrics HTTP/1.1\r\nHost: x\r\n");
+    const trickle = setInterval(() => socket.writable && socket.write("X-A: b\r\n"), 300);
+    await closed;
+    clearInterval(trickle);
+  });
+
+  it("closes an idle keep-alive socket after its request was answered", { timeout: 20_000 }, async () => {
+    const { socket, closed } = rawSocket(server.port ?? 0);
+    let answer = "";
+    socket.on("data", (d: Buffer) => {
+      answer += d.toString();
+    });
+    socket.write("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n");
+    await closed;
+    expect(answer).toMatch(/^HTTP\/1\.1 200/);
+  });
+
+  it("refuses connections beyond the cap and still serves the ones within it", {
+    timeout: 10_000,
+  }, async () => {
+    const capped = new HealthServer({ metrics, readiness: () => ({ ready: true }), maxConnections: 2 });
+    const port = await capped.listen(0, "127.0.0.1");
+    const a = rawSocket(port);
+    const b = rawSocket(port);
+    await Promise.all([a, b].map((s) => new Promise((r) => s.socket.once("connect", r))));
+    let withinCapClosed = false;
+    void Promise.race([a.closed, b.closed]).then(() => {
+      withinCapClosed = true;
+    });
+    const third = rawSocket(port);
+    await third.closed;
+    // Refused for the cap, not dropped by an idle timeout (which would close the first two too).
+    expect(withinCapClosed).toBe(false);
+    a.socket.destroy();
+    await a.closed;
+    // The server notices the freed slot a moment after the client does: try a few times.
+    let status = 0;
+    for (let i = 0; i < 50 && status !== 200; i++) {
+      status = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+        (r) => r.status,
+        () => new Promise<number>((r) => setTimeout(() => r(0), 100)),
+      );
+    }
+    expect(status).toBe(200);
+    b.socket.destroy();
+    await capped.close();
   });
 });

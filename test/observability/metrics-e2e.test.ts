@@ -111,20 +111,26 @@ describe.skipIf(!mongo)("processor metrics and health endpoints on a real replic
     expect(port).toBeGreaterThan(0);
 
     expect(await probe(port, "/healthz")).toEqual({ status: 200, body: { status: "ok" } });
-    expect(await probe(port, "/readyz")).toEqual({
-      status: 503,
-      body: { status: "not ready", reason: "standby: another processor holds the lease" },
-    });
+    // A hot standby is ready (a rolling update must not deadlock on it); the gauge and `role` say
+    // it is not the active one.
+    await waitFor(
+      "the standby to poll the lease",
+      async () => (await probe(port, "/readyz")).status === 200,
+      LEASE_RETRY_MS * 2,
+    );
+    expect(await probe(port, "/readyz")).toEqual({ status: 200, body: { status: "ready", role: "standby" } });
     const standby = await scrape(port);
+    expect(standby.get("claimflow_lease_active")).toBe(0);
     expect(standby.get("claimflow_streaming")).toBe(0);
     expect(standby.get("claimflow_claims_emitted_total")).toBe(0);
 
     await waitFor(
-      "/readyz 200",
-      async () => (await probe(port, "/readyz")).status === 200,
-      LEASE_RETRY_MS * 2,
+      "the lease",
+      async () => (await scrape(port)).get("claimflow_lease_active") === 1,
+      LEASE_RETRY_MS * 4,
     );
-    expect(await probe(port, "/readyz")).toEqual({ status: 200, body: { status: "ready" } });
+    await waitFor("/readyz 200 active", async () => (await probe(port, "/readyz")).status === 200, 10_000);
+    expect(await probe(port, "/readyz")).toEqual({ status: 200, body: { status: "ready", role: "active" } });
     expect(await probe(port, "/healthz")).toEqual({ status: 200, body: { status: "ok" } });
 
     idle = await scrape(port);
@@ -278,7 +284,7 @@ describe.skipIf(!mongo)("processor metrics and health endpoints on a real replic
     expect(s.get("claimflow_token_lost_total")).toBe(0);
     expect(s.byLabel("claimflow_stream_restarts_total", "reason")).toEqual({});
     expect(s.byLabel("claimflow_mongo_errors_total", "operation")).toEqual({});
-    expect(await probe(port, "/readyz")).toEqual({ status: 200, body: { status: "ready" } });
+    expect(await probe(port, "/readyz")).toEqual({ status: 200, body: { status: "ready", role: "active" } });
   });
 
   it("passes promtool check metrics on the real scrape", () => {
@@ -352,11 +358,15 @@ describe.skipIf(!mongo)("processor metrics and health endpoints on a real replic
     const port = b.metricsPort;
     expect(port).not.toBe((a as ProcessorHandle).metricsPort);
     expect(await probe(port, "/healthz")).toEqual({ status: 200, body: { status: "ok" } });
-    expect(await probe(port, "/readyz")).toEqual({
-      status: 503,
-      body: { status: "not ready", reason: "standby: another processor holds the lease" },
-    });
+    await waitFor(
+      "the standby to poll the lease",
+      async () => (await probe(port, "/readyz")).status === 200,
+      LEASE_RETRY_MS * 2,
+    );
+    expect(await probe(port, "/readyz")).toEqual({ status: 200, body: { status: "ready", role: "standby" } });
     expect((await scrape(port)).get("claimflow_streaming")).toBe(0);
+    expect((await scrape(port)).get("claimflow_lease_active")).toBe(0);
+    expect((await scrape((a as ProcessorHandle).metricsPort)).get("claimflow_lease_active")).toBe(1);
     // The active one is unaffected.
     expect((await probe((a as ProcessorHandle).metricsPort, "/readyz")).status).toBe(200);
 
@@ -368,9 +378,10 @@ describe.skipIf(!mongo)("processor metrics and health endpoints on a real replic
 
     await waitFor(
       "the standby to take over",
-      async () => (await probe(port, "/readyz")).status === 200,
-      LEASE_RETRY_MS * 2,
+      async () => (await scrape(port)).get("claimflow_lease_active") === 1,
+      LEASE_RETRY_MS * 4,
     );
+    await waitFor("/readyz 200 active", async () => (await probe(port, "/readyz")).status === 200, 10_000);
     await waitFor(
       "its first stats refresh",
       async () => (await scrape(port)).get("claimflow_dead_letters") > 0,

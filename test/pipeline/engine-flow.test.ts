@@ -176,24 +176,28 @@ describe("Engine flow", () => {
     const active = await startEngine(w.ports, { holder: "active" });
     await waitFor("active billed", () => w.db.ledger.history().length === 10);
     const standbyConn = w.db.connect();
+    const engine2Metrics = new Metrics({ collectDefaults: false });
     const engine2 = new Engine(
       { ...baseOptions, holder: "standby", leaseTtlMs: 600 },
       {
         ports: standbyConn.ports,
-        metrics: new Metrics({ collectDefaults: false }),
+        metrics: engine2Metrics,
         logger: silentLogger,
         clock: systemClock,
       },
     );
     const started = engine2.start();
     await waitFor("standby", () => engine2.state === "standby");
-    expect(engine2.readiness()).toEqual({
-      ready: false,
-      reason: "standby: another processor holds the lease",
-    });
+    // A hot standby is ready (a rolling update must not wait on it forever) and says so.
+    await waitFor("standby ready", () => engine2.readiness().ready);
+    expect(engine2.readiness()).toEqual({ ready: true, role: "standby" });
+    expect(await metricValue(engine2Metrics, "claimflow_lease_active")).toBe(0);
+    expect(await metricValue(active.metrics, "claimflow_lease_active")).toBe(1);
     await active.engine.stop();
+    expect(await metricValue(active.metrics, "claimflow_lease_active")).toBe(0);
     await started;
-    await waitFor("takeover", () => engine2.readiness().ready);
+    await waitFor("takeover", () => engine2.readiness().role === "active" && engine2.readiness().ready);
+    expect(await metricValue(engine2Metrics, "claimflow_lease_active")).toBe(1);
     w.db.claims.insertMany(moreClaims(w, 5, "TAKE"));
     await waitFor("standby billed", () => w.db.ledger.history().length === 15);
     await engine2.stop();

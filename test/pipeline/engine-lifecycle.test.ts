@@ -53,8 +53,9 @@ describe("Conditions that stop the processor", () => {
     const w = makeWorld({ claims: 5 });
     const { engine } = await startEngine(w.ports, { leaseTtlMs: 300 });
     await waitFor("billed", () => emittedCount(w) === 5);
-    // Another processor takes the lease (as after a long pause of this one).
-    await w.db.leases.tryAcquire("test", "thief", 60_000, new Date(Date.now() + 60_000));
+    // Another processor takes the lease (as after a long pause of this one, once it lapsed).
+    await w.db.leases.release("test", "test-processor");
+    await w.db.leases.tryAcquire("test", "thief", 60_000);
     await expect(engine.done).rejects.toBeInstanceOf(LeaseLostError);
     expect(engine.state).toBe("failed");
     expect((await w.db.leases.current("test"))?.holder).toBe("thief");

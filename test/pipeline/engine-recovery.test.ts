@@ -198,7 +198,7 @@ describe("Transient faults", () => {
     const { engine } = await startEngine(w.ports, {
       resilience: { breakAfter: 3, halfOpenAfterMs: 60, initialDelayMs: 2, maxDelayMs: 10 },
     });
-    expect(engine.readiness()).toEqual({ ready: true });
+    expect(engine.readiness()).toEqual({ ready: true, role: "active" });
     w.db.faults.arm("cursor.tryNext", { times: Number.POSITIVE_INFINITY });
     await waitFor("circuit open", () => engine.readiness().reason === "circuit open: MongoDB keeps failing");
     w.db.faults.disarm("cursor.tryNext");
@@ -206,6 +206,26 @@ describe("Transient faults", () => {
     const claims = moreClaims(w, 8, "CB");
     w.db.claims.insertMany(claims);
     await waitFor("billed", () => emittedCount(w) === 8);
+    await engine.stop();
+    expect(await checkOutput(w.db)).toEqual(readyVersions(claims));
+  });
+});
+
+describe("Readiness while the change stream restarts", () => {
+  it("answers not ready from the failed read until a read after the restart succeeds", async () => {
+    const w = makeWorld({});
+    // A long backoff and a circuit that does not open: the restart itself is what is seen.
+    const { engine } = await startEngine(w.ports, {
+      resilience: { breakAfter: 1_000, initialDelayMs: 400, maxDelayMs: 400 },
+    });
+    expect(engine.readiness().ready).toBe(true);
+    w.db.faults.arm("cursor.tryNext", { times: 1 });
+    await waitFor("not ready", () => !engine.readiness().ready);
+    expect(engine.readiness()).toEqual({ ready: false, reason: "change stream restarting", role: "active" });
+    await waitFor("ready again", () => engine.readiness().ready);
+    const claims = moreClaims(w, 4, "RS");
+    w.db.claims.insertMany(claims);
+    await waitFor("billed", () => emittedCount(w) === 4);
     await engine.stop();
     expect(await checkOutput(w.db)).toEqual(readyVersions(claims));
   });

@@ -77,10 +77,11 @@ export function summarizeCheckpoint(cp: Checkpoint): CheckpointSummary {
   };
 }
 
-export function summarizeLease(lease: LeaseInfo, now: Date): LeaseSummary {
+/** "Live" is the store's judgement on the server's clock (`$$NOW`), not this machine's. */
+export function summarizeLease(lease: LeaseInfo): LeaseSummary {
   return {
     holder: lease.holder,
     expiresAt: lease.expiresAt.toISOString(),
-    live: lease.expiresAt.getTime() > now.getTime(),
+    live: lease.live,
   };
 }

@@ -97,7 +97,7 @@ export async function collectStatus(deps: StatusDeps, opts: StatusOptions): Prom
     checkpoint: cp ? summarizeCheckpoint(cp) : null,
     checkpointAgeSeconds: cp ? Math.max(0, (now.getTime() - cp.updatedAt.getTime()) / 1000) : null,
     streamLagSeconds: lag,
-    lease: lease ? summarizeLease(lease, now) : null,
+    lease: lease ? summarizeLease(lease) : null,
     reservedBatches: reserved,
     undecryptableBatches: undecryptable,
     deadLetters: dead,

@@ -44,7 +44,7 @@ export async function showToken(deps: TokenServiceDeps, streamName: string): Pro
     streamName,
     checkpoint: cp ? summarizeCheckpoint(cp) : null,
     ageSeconds: cp ? secondsBetween(cp.updatedAt, now) : null,
-    lease: lease ? summarizeLease(lease, now) : null,
+    lease: lease ? summarizeLease(lease) : null,
   };
 }
 
@@ -89,7 +89,7 @@ export async function planTokenReset(
     deps.ports.checkpoints.load(streamName),
     deps.ports.leases.current(streamName),
   ]);
-  const leaseSummary = lease ? summarizeLease(lease, now) : null;
+  const leaseSummary = lease ? summarizeLease(lease) : null;
   if (lease && leaseSummary?.live && !opts.force) {
     throw new TokenResetRefusedError(streamName, lease.holder, lease.expiresAt);
   }
@@ -134,7 +134,7 @@ export async function applyTokenReset(deps: TokenServiceDeps, plan: ResetPlan): 
   const actor = (deps.actor ?? currentActor)();
   const lease = await ports.leases.current(plan.streamName);
   const now = clock.now();
-  if (lease && lease.expiresAt.getTime() > now.getTime() && !plan.forced) {
+  if (lease?.live && !plan.forced) {
     throw new TokenResetRefusedError(plan.streamName, lease.holder, lease.expiresAt);
   }
   // Re-read so the audit row records what was actually replaced, not what the plan saw.

@@ -22,7 +22,8 @@ import { waitFor } from "../support/wait-for.js";
 const mongo = await startTestMongo();
 const silent = pino({ level: process.env.TEST_LOG ?? "silent" });
 const MINUTE = 60_000;
-const TTL_MS = 2_000;
+/** Short enough to keep the waits short, long enough that a loaded machine still renews in time. */
+const TTL_MS = 5_000;
 
 const options: EngineOptions = {
   streamName: "safety",
@@ -142,7 +143,7 @@ describe.skipIf(!mongo)("stream safety on a real replica set", () => {
       // a dies: its connection is gone, so it can neither renew nor release.
       await a.client.close(true);
       // Bound well under the minute of skew: TTL plus a few polls.
-      await waitFor("b to take over", async () => b.engine.state === "running", 20_000);
+      await waitFor("b to take over", async () => b.engine.state === "running", 30_000);
       await bStarted;
       expect(await holderOf(ctx.db)).toBe("b-true-clock");
       expect(
@@ -194,7 +195,7 @@ describe.skipIf(!mongo)("stream safety on a real replica set", () => {
         ...data,
         claims: data.claims.map((c) => ({ ...c, status: "draft" })),
       });
-      const first = await engineOn(ctx, "p1", systemClock);
+      const first = await engineOn(ctx, "p1", systemClock, { leaseTtlMs: 15_000 });
       await first.engine.start();
       await waitFor("streaming", async () => first.engine.sourceState === "streaming");
       // One claim goes ready while the processor runs (its post-image is there): the baseline.
@@ -214,7 +215,7 @@ describe.skipIf(!mongo)("stream safety on a real replica set", () => {
       await preimages.deleteMany({ "_id.nsUUID": { $exists: true } });
       expect(await preimages.countDocuments()).toBe(0);
 
-      const second = await engineOn(ctx, "p2", systemClock);
+      const second = await engineOn(ctx, "p2", systemClock, { leaseTtlMs: 15_000 });
       await second.engine.start();
       await waitFor("every ready claim", async () => (await emitted(ctx.db)) === data.claims.length, 30_000);
       await second.engine.stop();
@@ -235,7 +236,7 @@ describe.skipIf(!mongo)("stream safety on a real replica set", () => {
         claimPrefix: "PD",
       });
       await writeSynthetic(ctx.db, { ...data, claims: data.claims.map((c) => ({ ...c, status: "draft" })) });
-      const first = await engineOn(ctx, "d1", systemClock);
+      const first = await engineOn(ctx, "d1", systemClock, { leaseTtlMs: 15_000 });
       await first.engine.start();
       await waitFor("streaming", async () => first.engine.sourceState === "streaming");
       await first.engine.saveCheckpoint();
@@ -245,7 +246,7 @@ describe.skipIf(!mongo)("stream safety on a real replica set", () => {
       await col.updateMany({}, { $set: { status: "ready" } });
       await client.db("config").collection("system.preimages").deleteMany({});
       await col.deleteOne({ claim_number: gone });
-      const second = await engineOn(ctx, "d2", systemClock);
+      const second = await engineOn(ctx, "d2", systemClock, { leaseTtlMs: 15_000 });
       await second.engine.start();
       await waitFor("the kept claim", async () => (await emitted(ctx.db)) === 1, 30_000);
       await waitFor(

@@ -75,6 +75,7 @@ describe("Hole 6: a full output disk is not MongoDB", () => {
     expect(engine.readiness()).toEqual({
       ready: false,
       reason: "output directory /srv/out/GRP01/2026-11-28 not writable: ENOSPC",
+      role: "active",
     });
     // Far more failures than breakAfter, yet MongoDB's circuit never opened.
     expect((await metrics.circuitState.get()).values[0]?.value).toBe(0);

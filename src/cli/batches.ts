@@ -3,11 +3,13 @@
 import type { Command } from "commander";
 import { replayBatch } from "../app/services/batch-replay.js";
 import { batchIdArg, parseArg } from "./args.js";
+import { registerBatchQueries } from "./batch-queries.js";
 import { withOperatorContext } from "./context.js";
 import { keyValues, printJson, println } from "./format.js";
 
 export function registerBatches(program: Command): void {
   const batches = program.command("batches").description("files recorded in the ledger (edi_batches)");
+  registerBatchQueries(batches);
   batches
     .command("replay")
     .description(

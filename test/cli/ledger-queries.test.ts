@@ -249,4 +249,72 @@ describe.skipIf(!mongo)("claims and batches queries (real binary)", () => {
       );
     });
   });
+
+  describe("batches list and show", () => {
+    type Row = { batchId: string; state: string; groupId: string; claims?: unknown };
+    const ids = (rows: Row[]) => rows.map((r) => r.batchId);
+
+    it("lists newest first and filters by time, group, client, state and sender", async () => {
+      const all = await json<Row[]>(["batches", "list"]);
+      expect(ids(all)).toEqual(["b-two", "b-one"]);
+      expect(all[0]?.claims).toBeUndefined();
+      expect(ids(await json<Row[]>(["batches", "list", "--state", "written"]))).toEqual(["b-one"]);
+      expect(ids(await json<Row[]>(["batches", "list", "--group", "G2"]))).toEqual(["b-two"]);
+      expect(ids(await json<Row[]>(["batches", "list", "--client", "CLIENT001"]))).toEqual(["b-one"]);
+      expect(ids(await json<Row[]>(["batches", "list", "--since", "2026-03-15"]))).toEqual(["b-two"]);
+      expect(ids(await json<Row[]>(["batches", "list", "--until", "2026-03-15"]))).toEqual(["b-one"]);
+      expect(ids(await json<Row[]>(["batches", "list", "--sender", "SUNRISE", "--limit", "1"]))).toEqual([
+        "b-two",
+      ]);
+      expect(await json<Row[]>(["batches", "list", "--sender", "NOBODY"])).toEqual([]);
+      expect((await ok(["batches", "list", "--sender", "NOBODY"])).stdout).toBe("no batches\n");
+      const text = (await ok(["batches", "list"])).stdout;
+      expect(text).toMatch(
+        /^b-one\s+written\s+2026-03-14T10:00:00.000Z\s+G1\s+CLIENT001\s+SUNRISE\s+000000101\s+2\s+G1\/20260314\/CLIENT001-000000101.837$/m,
+      );
+    });
+
+    it("shows one batch with its claim versions", async () => {
+      const b = await json<Row & { isaControlNumber: number; claims: unknown[]; contentPurged: boolean }>([
+        "batches",
+        "show",
+        "b-one",
+      ]);
+      expect(b).toMatchObject({
+        batchId: "b-one",
+        state: "written",
+        isaControlNumber: 101,
+        contentPurged: false,
+      });
+      expect(b.claims).toEqual([
+        { claim_number: "CLM-A", version: 1 },
+        { claim_number: "CLM-B", version: 1 },
+      ]);
+      const text = (await ok(["batches", "show", "b-two"])).stdout;
+      expect(text).toMatch(/^state\s+reserved$/m);
+      expect(text).toMatch(/^written\s+-$/m);
+      expect(text).toMatch(/^CLM-A\s+2$/m);
+      await notFound(["batches", "show", "b-nope"], /batch b-nope is not in edi_batches/);
+    });
+
+    it("refuses bad filters with one line", async () => {
+      expectUsageError(
+        await run(["batches", "list", "--since", "yesterday"]),
+        /--since must be an ISO-8601 time/,
+      );
+      expectUsageError(await run(["batches", "list", "--until", "2026-02-30"]), /--until must be/);
+      expectUsageError(
+        await run(["batches", "list", "--since", "2026-03-15", "--until", "2026-03-14"]),
+        /--since must be before --until/,
+      );
+      expectUsageError(
+        await run(["batches", "list", "--state", "lost"]),
+        /--state must be reserved or written/,
+      );
+      expectUsageError(await run(["batches", "list", "--group", "g 1"]), /--group must be/);
+      expectUsageError(await run(["batches", "list", "--client", "a/b"]), /--client must be/);
+      expectUsageError(await run(["batches", "list", "--limit", "0"]), /--limit must be a whole number/);
+      expectUsageError(await run(["batches", "show", "b/../x"]), /<batch_id> must be/);
+    });
+  });
 });

@@ -9,7 +9,8 @@ FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # --ignore-scripts: `prepare` would run the build before the sources are copied, and
-# mongodb-memory-server's postinstall would download a mongod the image never uses.
+# mongodb-memory-server's postinstall (a devDependency, for tests and `claimflow demo`) would
+# download a mongod the image never uses.
 RUN npm ci --ignore-scripts
 COPY . .
 RUN npm run build
@@ -23,6 +24,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 # --ignore-scripts is required, not an optimisation: `prepare` runs `npm run build`, and
 # TypeScript is a devDependency that --omit=dev leaves out.
+# --omit=dev also leaves out mongodb-memory-server: `claimflow run` never loads it (only
+# `claimflow demo` does), and without EDI_MONGODB_URI `run` exits 2 instead of starting a demo.
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY bin ./bin

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// `npm start`: the processor (`claimflow run`). With no EDI_MONGODB_URI it runs the embedded demo,
-// whose mongod mongodb-memory-server downloads on first use. Some networks block that download;
+// `npm start`: the demo (`claimflow demo`: embedded replica set, synthetic claims), whose mongod
+// mongodb-memory-server downloads on first use. Some networks block that download;
 // when a machine provides a mongod through ../shared/mongodb/install.sh (as CI here does), use it.
-// Runs the CLI in this process, so SIGTERM to it is SIGTERM to claimflow.
+// Runs the CLI in this process, and package.json's start script `exec`s this file, so SIGTERM
+// to `npm start` (npm forwards it to its child) is SIGTERM to claimflow, never to a shell.
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -10,7 +11,7 @@ import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const installer = join(root, "..", "shared", "mongodb", "install.sh");
-if (!process.env.EDI_MONGODB_URI && !process.env.MONGOMS_SYSTEM_BINARY && existsSync(installer)) {
+if (!process.env.MONGOMS_SYSTEM_BINARY && existsSync(installer)) {
   try {
     process.env.MONGOMS_SYSTEM_BINARY = execFileSync("bash", [installer], {
       encoding: "utf8",
@@ -24,4 +25,4 @@ if (!process.env.EDI_MONGODB_URI && !process.env.MONGOMS_SYSTEM_BINARY && exists
 }
 
 const { main } = await import(join(root, "dist", "src", "cli", "index.js"));
-process.exitCode = await main([process.argv[0], "claimflow", "run", ...process.argv.slice(2)]);
+process.exitCode = await main([process.argv[0], "claimflow", "demo", ...process.argv.slice(2)]);

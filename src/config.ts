@@ -193,6 +193,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return cfg;
 }
 
+/** `claimflow run` without EDI_MONGODB_URI: one line saying what to set (exit 2). */
+export const MISSING_URI_MESSAGE =
+  "EDI_MONGODB_URI is not set: set it to the replica set's URI " +
+  "(mongodb://host1,host2/?replicaSet=rs0); `claimflow demo` runs the embedded demo instead";
+
 /** URI options that carry a credential (names compared case-insensitively, as the driver does). */
 const SECRET_OPTION = /password|secret|token|credential|authmechanismproperties/i;
 

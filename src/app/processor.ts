@@ -3,12 +3,13 @@
 // EDI_SHUTDOWN_TIMEOUT_MS; a fatal pipeline error exits 1.
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import { type Config, maskUri } from "../config.js";
+import { type Config, MISSING_URI_MESSAGE, maskUri } from "../config.js";
 import { ContentKey, ContentKeyring } from "../crypto/content-key.js";
 import { createContentCodec } from "../crypto/envelope-codec.js";
 import { DemoFeeder } from "../demo/demo-feeder.js";
-import { startEmbeddedMongo } from "../demo/embedded-mongo.js";
+import type { EmbeddedMongo } from "../demo/embedded-mongo.js";
 import type { ProcessFaultError } from "../domain/errors.js";
+import { UsageError } from "../domain/errors.js";
 import { connectMongo } from "../mongo/connect.js";
 import { ensureAuditTtl, ensureIndexes } from "../mongo/indexes.js";
 import { createMongoPorts } from "../mongo/mongo-ports.js";
@@ -43,6 +44,12 @@ export interface ProcessorOptions {
   readonly handleSignals?: boolean;
   /** Time source of the engine and the retention timer (tests control it). */
   readonly clock?: Clock;
+  /**
+   * `claimflow demo` only: the embedded replica set to run on (stopped last, by us). Never
+   * derived from a missing EDI_MONGODB_URI: a typo in a secret's name must not put synthetic
+   * 837s into a real output directory.
+   */
+  readonly embedded?: EmbeddedMongo;
 }
 
 export async function startProcessor(config: Config, opts: ProcessorOptions = {}): Promise<ProcessorHandle> {
@@ -58,14 +65,12 @@ export async function startProcessor(config: Config, opts: ProcessorOptions = {}
       life.add("tracing", () => tracing.shutdown());
       logger.info({ endpoint: config.otlpEndpoint }, "exporting batch traces over OTLP/HTTP");
     }
-    let uri = config.mongoUri;
-    let demo = false;
-    if (!uri) {
-      logger.warn("EDI_MONGODB_URI is not set: starting an embedded demo replica set (not for production)");
-      const embedded = await startEmbeddedMongo();
+    const demo = opts.embedded !== undefined;
+    const uri = opts.embedded?.uri ?? config.mongoUri;
+    if (!uri) throw new UsageError(MISSING_URI_MESSAGE);
+    if (opts.embedded) {
+      const embedded = opts.embedded;
       life.add("embedded mongod", () => embedded.stop());
-      uri = embedded.uri;
-      demo = true;
     }
     logger.info(
       { uri: maskUri(uri), database: config.databaseName, stream: config.streamName },

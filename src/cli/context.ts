@@ -30,11 +30,10 @@ export async function withOperatorContext<T>(fn: (ctx: OperatorContext) => Promi
   const config = operatorConfig();
   const uri = config.mongoUri;
   if (uri === undefined) {
-    // Only `run` may start the embedded demo; an operator command against a throwaway
-    // database would report or change nothing real.
+    // An operator command against a throwaway database would report or change nothing real.
     throw new UsageError(
       "EDI_MONGODB_URI is not set: operator commands need the processor's database " +
-        "(only `claimflow run` starts the embedded demo)",
+        "(set it to the processor's replica set URI)",
     );
   }
   const [{ connectMongo }, { createMongoPorts }, { createContentCodec }] = await Promise.all([

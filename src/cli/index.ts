@@ -8,6 +8,7 @@ import { registerAudit } from "./audit.js";
 import { registerBatches } from "./batches.js";
 import { registerClaims } from "./claims.js";
 import { registerDeadLetters } from "./dead-letters.js";
+import { registerDemo } from "./demo.js";
 import { registerIndexes } from "./indexes.js";
 import { registerKeys } from "./keys.js";
 import { registerRetention } from "./retention.js";
@@ -34,6 +35,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     exitCode = code;
   };
   registerRun(program, setExit);
+  registerDemo(program, setExit);
   registerToken(program);
   registerStatus(program);
   registerIndexes(program);

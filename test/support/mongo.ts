@@ -15,7 +15,7 @@ import { MongoMemoryReplSet } from "mongodb-memory-server";
  * other's servers. Each test process gets its own prefix: a hard-linked copy (a second, cheap),
  * inherited by the children it starts. Elsewhere this does nothing.
  */
-function isolateWinePrefix(): (() => void) | undefined {
+export function isolateWinePrefix(): (() => void) | undefined {
   const binary = process.env.MONGOMS_SYSTEM_BINARY;
   if (!binary || process.env.WINEPREFIX) return undefined;
   const shared = join(dirname(binary), "wineprefix");

@@ -1,0 +1,28 @@
+// The demo writes synthetic 837s; a pickup job watching a real output directory could send
+// them to a payer. So the demo writes only into a directory that is new, empty, or marked as
+// the demo's own by the marker file it leaves there.
+import { mkdir, readdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { UsageError } from "../domain/errors.js";
+
+export const DEMO_MARKER = ".claimflow-demo";
+
+const MARKER_TEXT =
+  "This directory holds synthetic 837 files written by `claimflow demo`. Never send them to a payer.\n";
+
+/**
+ * Creates `dir` if needed and marks it as the demo's; refuses (UsageError, exit 2) a directory
+ * that already holds entries without the marker. The path is the operator's own setting, so
+ * naming it in the message discloses nothing.
+ */
+export async function claimDemoOutputDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const entries = await readdir(dir);
+  if (entries.length > 0 && !entries.includes(DEMO_MARKER)) {
+    throw new UsageError(
+      `EDI_OUTPUT_DIR (${dir}) already holds files the demo did not write; ` +
+        "point EDI_OUTPUT_DIR at a new or empty directory for `claimflow demo`",
+    );
+  }
+  await writeFile(join(dir, DEMO_MARKER), MARKER_TEXT, { flag: "w" });
+}

@@ -333,5 +333,20 @@ describe.skipIf(!mongo)("acknowledgement import on a replica set", () => {
       expect.objectContaining({ ok: true, file: expect.objectContaining({ status: "duplicate" }) }),
     ]);
     expect(await db.collection(COLLECTIONS.acknowledgements).countDocuments()).toBe(count);
+    // Imported again from where it lies (processed/, failed/): it stays there, never deeper.
+    const fromProcessed = await importAckPaths(deps, [join(dir, "processed", "a.999")]);
+    expect(fromProcessed).toEqual([
+      expect.objectContaining({
+        ok: true,
+        movedTo: join(dir, "processed", "a.999"),
+        file: expect.objectContaining({ status: "duplicate" }),
+      }),
+    ]);
+    const fromFailed = await importAckPaths(deps, [join(dir, "failed", "b.837")]);
+    expect(fromFailed).toEqual([
+      expect.objectContaining({ ok: false, movedTo: join(dir, "failed", "b.837") }),
+    ]);
+    expect((await readdir(join(dir, "processed"))).sort()).toEqual(["a-again.999", "a.999", "c.277"]);
+    expect((await readdir(join(dir, "failed"))).sort()).toEqual(["b.837", "d.bin", "e.big"]);
   });
 });

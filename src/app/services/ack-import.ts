@@ -130,11 +130,17 @@ export async function listAckFiles(paths: readonly string[]): Promise<string[]> 
   return files;
 }
 
-/** Moves `file` into `<its dir>/<sub>/`; a different file of that name there is kept (suffix). */
+/**
+ * Moves `file` into `<its dir>/<sub>/`; a different file of that name there is kept (suffix).
+ * A file imported again from processed/ or failed/ moves between those two, never deeper.
+ */
 async function moveBeside(file: string, sub: "processed" | "failed", sha256?: string): Promise<string> {
-  const dir = join(dirname(file), sub);
-  await mkdir(dir, { recursive: true });
+  const parent = dirname(file);
+  const base = DONE_DIRS.has(basename(parent)) ? dirname(parent) : parent;
+  const dir = join(base, sub);
   let target = join(dir, basename(file));
+  if (target === file) return file;
+  await mkdir(dir, { recursive: true });
   const taken = await stat(target).then(
     () => true,
     () => false,

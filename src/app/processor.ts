@@ -171,7 +171,11 @@ export async function startProcessor(config: Config, opts: ProcessorOptions = {}
           dir: config.ackDir,
           intervalMs: config.ackPollMs,
           expectedWithinHours: config.ackExpectedWithinHours,
-          isActive: () => engine.readiness().ready,
+          // Only the lease holder while it streams; a hot standby is "ready" too, with role standby.
+          isActive: () => {
+            const r = engine.readiness();
+            return r.ready && r.role === "active";
+          },
           logger,
           metrics,
         },

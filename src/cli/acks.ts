@@ -2,6 +2,7 @@
 // Rows hold identifiers and codes only, so everything here is safe to print.
 import type { Command } from "commander";
 import { importAckPaths } from "../app/services/ack-import.js";
+import type { ClaimAcknowledgement } from "../app/services/ack-service.js";
 import { ackDeps, listAcks } from "../app/services/ack-service.js";
 import type { AckRow } from "../ports/acknowledgements.js";
 import { intArg, isoInstantArg, parseArg, parseOptionalArg } from "./args.js";
@@ -113,4 +114,29 @@ function codes(r: AckRow): string {
 
 function payerCcn(r: AckRow): string {
   return r.row === "claim" ? orDash(r.payerClaimControlNumber) : "-";
+}
+
+/** The acknowledgement part of `claims show`: 277CA per version, TA1 / 999 of each version's file. */
+export function acknowledgementText(
+  view: { readonly versions: readonly { readonly version: number; readonly batchId?: string | undefined }[] },
+  acks: ClaimAcknowledgement,
+): string {
+  if (acks.claims.length === 0 && acks.batches.length === 0) return "acknowledgements: none recorded";
+  const versionOfBatch = new Map(
+    view.versions.flatMap((v) => (v.batchId ? [[v.batchId, v.version] as const] : [])),
+  );
+  const rows: AckRow[] = [...acks.claims, ...acks.batches];
+  rows.sort((a, b) => b.recordedAt.getTime() - a.recordedAt.getTime());
+  return table(
+    ["version", "kind", "result", "codes", "payer ccn", "batch", "recorded"],
+    rows.map((r) => [
+      r.row === "claim" ? String(r.version) : r.row === "batch" ? orDash(versionOfBatch.get(r.batchId)) : "-",
+      r.kind,
+      r.result,
+      codes(r),
+      payerCcn(r),
+      r.row === "unmatched" ? "-" : r.batchId,
+      r.recordedAt.toISOString(),
+    ]),
+  );
 }

@@ -2,8 +2,10 @@
 // where a claim version went (state, batch, file, ISA13/GS06, written time) and, the other way
 // round, which claim versions a file carried. Read-only; identifiers only, never PHI.
 import type { Command } from "commander";
+import { claimAcknowledgement } from "../app/services/ack-service.js";
 import type { ClaimView, FileMatch, FindQuery } from "../app/services/claim-trail.js";
 import { UsageError } from "../domain/errors.js";
+import { acknowledgementText } from "./acks.js";
 import { claimNumberArg, controlNumberArg, filePathArg, parseArg, senderIdArg } from "./args.js";
 import { withOperatorContext } from "./context.js";
 import { keyValues, orDash, printJson, println, table } from "./format.js";
@@ -38,8 +40,14 @@ export function registerClaims(program: Command): void {
           { ports: ctx.ports, reader: new MongoLedgerReader(ctx.db) },
           claimNumber,
         );
-        if (opts.json) return printJson(view);
-        println(claimText(view, ctx.config.outputDir));
+        // What the clearinghouse and payer said (TA1 / 999 of its files, 277CA of its versions).
+        const acknowledgements = await claimAcknowledgement(
+          ctx,
+          claimNumber,
+          view.versions.flatMap((v) => (v.batchId ? [v.batchId] : [])),
+        );
+        if (opts.json) return printJson({ ...view, acknowledgements });
+        println(`${claimText(view, ctx.config.outputDir)}\n\n${acknowledgementText(view, acknowledgements)}`);
       });
     });
 

@@ -134,6 +134,24 @@ describe.skipIf(!mongo)("acks import and list (real binary)", () => {
     expect(future.stdout.trim()).toBe("no acknowledgements");
   });
 
+  it("claims show adds what the clearinghouse and the payer said, per version and per file", async () => {
+    const text = await cli(["claims", "show", "CLI-REJ"], env);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/1\s+277CA\s+rejected\s+A7:562:85\s+-\s+b-cli/);
+    expect(text.stdout).toMatch(/1\s+999\s+accepted\s+IK5 A AK9 A\s+-\s+b-cli/);
+    expect(text.stdout).toMatch(/1\s+TA1\s+accepted\s+TA105 000\s+-\s+b-cli/);
+    const json = JSON.parse((await cli(["claims", "show", "CLI-OK", "--json"], env)).stdout);
+    expect(json.acknowledgements.claims).toEqual([
+      expect.objectContaining({
+        claimNumber: "CLI-OK",
+        version: 1,
+        result: "accepted",
+        payerClaimControlNumber: "PCN-CLI-1",
+      }),
+    ]);
+    expect(json.acknowledgements.batches.map((b: { kind: string }) => b.kind).sort()).toEqual(["999", "TA1"]);
+  });
+
   it("status counts written files still waiting for a 999 after EDI_ACK_EXPECTED_WITHIN_HOURS", async () => {
     // b-cli has its 999 (first test); an older file never got one.
     const ledger = new MongoLedger(client, db, plainContentCodec);

@@ -7,8 +7,10 @@ import { registerAcks } from "./acks.js";
 import { registerAudit } from "./audit.js";
 import { registerBatches } from "./batches.js";
 import { registerClaims } from "./claims.js";
+import { environmentHelp, registerConfig } from "./config-check.js";
 import { registerDeadLetters } from "./dead-letters.js";
 import { registerDemo } from "./demo.js";
+import { loadDotEnv } from "./dotenv.js";
 import { registerIndexes } from "./indexes.js";
 import { registerKeys } from "./keys.js";
 import { registerRetention } from "./retention.js";
@@ -17,12 +19,14 @@ import { registerSeed } from "./seed.js";
 import { registerStatus } from "./status.js";
 import { registerToken } from "./token.js";
 import { registerValidate } from "./validate.js";
+import { packageVersion } from "./version.js";
 
 export async function main(argv: readonly string[]): Promise<number> {
   let exitCode = 0;
   const program = new Command()
     .name("claimflow")
     .description("MongoDB change stream → X12 837P files, exactly once per claim version")
+    .version(packageVersion(), "-V, --version", "print claimflow's version")
     .exitOverride()
     .configureOutput({
       writeErr: (s) => process.stderr.write(s),
@@ -48,6 +52,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerKeys(program);
   registerRetention(program);
   registerAcks(program, setExit);
+  let dotEnvKeys: ReadonlySet<string> = new Set();
+  registerConfig(program, () => dotEnvKeys);
+  program.commands.find((c) => c.name() === "run")?.addHelpText("after", environmentHelp);
 
   // `run` is the default command, so commander would hand an unknown command to it as an
   // argument ("too many arguments for 'run'"); name the real mistake instead.
@@ -64,6 +71,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 
   try {
+    dotEnvKeys = loadDotEnv();
     await program.parseAsync(argv as string[]);
     return exitCode;
   } catch (err) {

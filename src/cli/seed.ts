@@ -1,5 +1,7 @@
 // `claimflow seed`: synthetic, realistic claims (with their patients, clients and NPIs) for
-// demos and benchmarks; `--invalid K` adds claims built to end in dead_letters.
+// demos and benchmarks; `--invalid K` adds claims built to end in dead_letters. Refuses a
+// database holding input documents it did not create unless --force; inserts only, never
+// replaces; prints what it inserted and what it left alone.
 import type { Command } from "commander";
 import { seedClaims } from "../app/services/seed-service.js";
 import { intArg, parseArg, parseOptionalArg, seedPrefixArg } from "./args.js";
@@ -13,6 +15,7 @@ interface SeedOptions {
   seed?: string;
   invalid?: string;
   prefix?: string;
+  force?: boolean;
   json?: boolean;
 }
 
@@ -26,6 +29,10 @@ export function registerSeed(program: Command): void {
     .option("--seed <s>", "random seed: the same seed and prefix give the same data", "42")
     .option("--invalid <k>", "extra claims that fail one rule each (dead letters), 0-10000", "0")
     .option("--prefix <p>", "claim number prefix, A-Z 0-9 (default: SEED plus the current time)")
+    .option(
+      "--force",
+      "seed even though claim_detail/patient/client/npi hold documents seed did not create (still insert-only)",
+    )
     .option("--json", "print JSON")
     .action(async (opts: SeedOptions) => {
       const now = new Date();
@@ -40,15 +47,15 @@ export function registerSeed(program: Command): void {
           `SEED${now.getTime().toString(36).toUpperCase()}`,
       };
       await withOperatorContext(async (ctx) => {
-        const report = await seedClaims(ctx.db, { ...args, now });
+        const report = await seedClaims(ctx.db, { ...args, now, force: opts.force === true });
         if (opts.json) return printJson(report);
         println(
           keyValues([
             ["claims", `${report.claims} ready (${report.prefix}-00000000 …)`],
             ["invalid claims", String(report.invalid)],
-            ["patients", String(report.patients)],
-            ["clients", String(report.clients)],
-            ["npis", String(report.npis)],
+            ["patients", `${report.patients} inserted, ${report.kept.patients} already there (untouched)`],
+            ["clients", `${report.clients} inserted, ${report.kept.clients} already there (untouched)`],
+            ["npis", `${report.npis} inserted, ${report.kept.npis} already there (untouched)`],
           ]),
         );
       });

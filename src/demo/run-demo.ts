@@ -3,6 +3,7 @@
 // SIGTERM/SIGINT at any point end it cleanly with exit 0: during start-up the embedded mongod
 // is stopped as soon as it is up; afterwards the processor stops gracefully, then the mongod.
 import type { Config } from "../config.js";
+import { UsageError } from "../domain/errors.js";
 import type { Logger } from "../observability/logger.js";
 import { claimDemoOutputDir } from "./demo-output-dir.js";
 
@@ -29,7 +30,13 @@ export async function runDemo(config: Config, logger: Logger): Promise<number> {
   process.on("SIGINT", onSignal);
   try {
     logger.warn("claimflow demo: starting an embedded replica set with synthetic data (not for production)");
-    const { startEmbeddedMongo } = await import("./embedded-mongo.js");
+    const { startEmbeddedMongo } = await import("./embedded-mongo.js").catch((err: unknown) => {
+      if ((err as { code?: unknown }).code !== "ERR_MODULE_NOT_FOUND") throw err;
+      throw new UsageError(
+        "claimflow demo needs the devDependencies (mongodb-memory-server); " +
+          "install with `npm ci` (not --omit=dev), or run `claimflow run` with EDI_MONGODB_URI",
+      );
+    });
     const embedded = await startEmbeddedMongo();
     if (signalled) {
       await embedded.stop();

@@ -4,6 +4,7 @@ import { ConnectionString } from "mongodb-connection-string-url";
 import { z } from "zod";
 import { ContentKey, ContentKeyring } from "./crypto/content-key.js";
 import { ConfigError, type InputIssue } from "./domain/errors.js";
+import { checkPortableRegex, PORTABLE_REGEX_RULE } from "./domain/portable-regex.js";
 
 const intIn = (min: number, max: number) =>
   z
@@ -26,17 +27,15 @@ const bool = z
   .pipe(z.enum(["true", "false", "1", "0", "yes", "no"], { message: "must be true or false" }))
   .transform((v) => v === "true" || v === "1" || v === "yes");
 
-const regexText = z.string().refine(
-  (s) => {
-    try {
-      new RegExp(s);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: "must be a valid regular expression" },
-);
+// The server (PCRE) and JavaScript must read the filter the same way: see portable-regex.ts.
+const regexText = z.string().superRefine((s, ctx) => {
+  const problem = checkPortableRegex(s);
+  if (problem)
+    ctx.addIssue({
+      code: "custom",
+      message: `${problem.message} (character ${problem.position}); ${PORTABLE_REGEX_RULE}`,
+    });
+});
 
 // Key material is never echoed: the messages name the rule (and the list position), not the text.
 const KEY_RULE = "must be 32 random bytes, base64-encoded (e.g. `openssl rand -base64 32`)";

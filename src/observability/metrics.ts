@@ -55,6 +55,7 @@ export class Metrics {
   readonly ackUnmatched: Gauge;
   readonly filesUnacknowledged: Gauge;
   readonly leaseActive: Gauge;
+  readonly groupFilterDisagreements: Counter;
 
   constructor(opts: { collectDefaults?: boolean } = {}) {
     const registers = [this.registry];
@@ -233,6 +234,11 @@ export class Metrics {
     this.leaseActive = new Gauge({
       name: "claimflow_lease_active",
       help: "1 while this processor holds its stream's lease (the active one), 0 on a standby",
+      registers,
+    });
+    this.groupFilterDisagreements = new Counter({
+      name: "claimflow_group_filter_disagreements_total",
+      help: "Claims MongoDB's $regex chose under EDI_GROUP_FILTER that JavaScript's RegExp did not match (billed all the same)",
       registers,
     });
   }

@@ -260,7 +260,17 @@ export class Engine {
     }
     const claim = parsed.value;
     if (claim.status !== "ready") return this.skip(item, "not_ready");
-    if (this.groupRegex && !this.groupRegex.test(claim.group_id)) return this.skip(item, "group_filter");
+    if (this.groupRegex && !this.groupRegex.test(claim.group_id)) {
+      // MongoDB's $match (PCRE) chose this claim and JavaScript reads the filter otherwise (config
+      // allows only syntax both read alike, so this is a bug to look at). The server is the one
+      // judge of EDI_GROUP_FILTER (stream, catch-up scan and backlog all ask it): the claim is
+      // billed, never acked and skipped in silence; the disagreement is logged and counted.
+      metrics.groupFilterDisagreements.inc();
+      this.deps.logger.error(
+        { claim: claim.claim_number, version: claim.version, group: claim.group_id },
+        "EDI_GROUP_FILTER: MongoDB matched this claim's group, JavaScript did not; billing it as MongoDB chose",
+      );
+    }
     return of({ seq: item.seq, claim, eventTimeMs: item.eventTimeMs });
   }
 

@@ -17,6 +17,7 @@ import { type Clock, systemClock } from "../../src/ports/clock.js";
 import { writeSynthetic } from "../../src/seed/seed-database.js";
 import { generate } from "../../src/seed/synthetic.js";
 import { startTestMongo, type TestMongo } from "../support/mongo.js";
+import { PORTABLE } from "../support/portable-regex-cases.js";
 import { waitFor } from "../support/wait-for.js";
 
 const mongo = await startTestMongo();
@@ -252,6 +253,60 @@ describe.skipIf(!mongo)("stream safety on a real replica set", () => {
       );
       await second.engine.stop();
       expect(await col.findOne({ claim_number: kept })).toMatchObject({ status: "billed" });
+    });
+  });
+
+  describe("EDI_GROUP_FILTER", () => {
+    it("every filter config accepts reads the same in MongoDB's $regex as in JavaScript", async () => {
+      const db = client.db(m.dbName("regex"));
+      const ids = [
+        "GRP_001",
+        "GRP_002",
+        "GRP_0012",
+        "GROUP_01",
+        "A",
+        "AB_9",
+        "B",
+        "X",
+        "GRP.0(1)",
+        "aab",
+        "_A",
+        "0",
+      ];
+      await db.collection("g").insertMany(ids.map((g) => ({ g })));
+      for (const source of PORTABLE) {
+        const server = (
+          await db
+            .collection("g")
+            .find({ g: { $regex: source } })
+            .toArray()
+        ).map((d) => d.g);
+        const js = ids.filter((g) => new RegExp(source).test(g));
+        expect([source, server.sort()]).toEqual([source, js.sort()]);
+      }
+    });
+
+    it("never acks a claim silently when MongoDB and JavaScript disagree on the filter", async () => {
+      const ctx = await freshDb();
+      const data = generate({
+        claims: 12,
+        groups: 2,
+        clients: 2,
+        seed: 9,
+        now: new Date(),
+        claimPrefix: "GF",
+      });
+      await writeSynthetic(ctx.db, data);
+      // Refused by config at start; here the engine is built directly, as if it had slipped
+      // through: PCRE reads a POSIX class (GRP_0x matches), JavaScript a class of "[:uper" then "]".
+      const e = await engineOn(ctx, "gf", systemClock, { groupFilter: "^[[:upper:]]", leaseTtlMs: 15_000 });
+      await e.engine.start();
+      await waitFor("every claim billed", async () => (await emitted(ctx.db)) === data.claims.length, 30_000);
+      await e.engine.stop();
+      expect(
+        await metricValue(e.metrics, "claimflow_group_filter_disagreements_total"),
+      ).toBeGreaterThanOrEqual(data.claims.length);
+      expect(await metricValue(e.metrics, "claimflow_events_skipped_total", "group_filter")).toBe(0);
     });
   });
 });

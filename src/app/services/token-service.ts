@@ -84,7 +84,6 @@ export async function planTokenReset(
   target: ResetTarget,
   opts: { readonly force: boolean },
 ): Promise<ResetPlan> {
-  const now = deps.clock.now();
   const [cp, lease] = await Promise.all([
     deps.ports.checkpoints.load(streamName),
     deps.ports.leases.current(streamName),

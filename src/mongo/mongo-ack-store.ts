@@ -17,6 +17,7 @@ import type {
 import { COLLECTIONS } from "./collections.js";
 
 const FILE_PREFIX = "file:";
+const EMITTED_CHUNK = 1000;
 
 /** Stored field names are snake_case, like every claimflow collection. */
 function snake(key: string): string {
@@ -89,25 +90,39 @@ export class MongoAckStore implements AckStore {
     }));
   }
 
-  async emittedVersions(claimNumber: string): Promise<EmittedVersion[]> {
-    const rows = await this.db
-      .collection(COLLECTIONS.history)
-      .find({ claim_number: claimNumber }, { projection: { _id: 0, version: 1, batch_id: 1 } })
-      .toArray();
-    if (rows.length === 0) return [];
-    // Ledger v2: a version is emitted exactly when the batch its history row names is written.
-    const written = await this.db
-      .collection(COLLECTIONS.batches)
-      .find(
-        { batch_id: { $in: rows.map((r) => r.batch_id as string) }, state: "written" },
-        { projection: { _id: 0, batch_id: 1 } },
-      )
-      .toArray();
-    const ok = new Set(written.map((b) => b.batch_id as string));
-    return rows
-      .filter((r) => ok.has(r.batch_id as string))
-      .map((r) => ({ claimNumber, version: r.version as number, batchId: r.batch_id as string }))
-      .sort((a, b) => b.version - a.version);
+  async emittedVersions(claimNumbers: readonly string[]): Promise<Map<string, EmittedVersion[]>> {
+    const out = new Map<string, EmittedVersion[]>();
+    const unique = [...new Set(claimNumbers)];
+    // Chunks keep each `$in` (and its reply) small whatever the size of the 277CA.
+    for (let i = 0; i < unique.length; i += EMITTED_CHUNK) {
+      const chunk = unique.slice(i, i + EMITTED_CHUNK);
+      const rows = await this.db
+        .collection(COLLECTIONS.history)
+        .find(
+          { claim_number: { $in: chunk } },
+          { projection: { _id: 0, claim_number: 1, version: 1, batch_id: 1 } },
+        )
+        .toArray();
+      if (rows.length === 0) continue;
+      // Ledger v2: a version is emitted exactly when the batch its history row names is written.
+      const written = await this.db
+        .collection(COLLECTIONS.batches)
+        .find(
+          { batch_id: { $in: [...new Set(rows.map((r) => r.batch_id as string))] }, state: "written" },
+          { projection: { _id: 0, batch_id: 1 } },
+        )
+        .toArray();
+      const ok = new Set(written.map((b) => b.batch_id as string));
+      for (const r of rows) {
+        if (!ok.has(r.batch_id as string)) continue;
+        const n = r.claim_number as string;
+        const list = out.get(n) ?? [];
+        list.push({ claimNumber: n, version: r.version as number, batchId: r.batch_id as string });
+        out.set(n, list);
+      }
+    }
+    for (const list of out.values()) list.sort((a, b) => b.version - a.version);
+    return out;
   }
 
   async record(rows: readonly AckRow[], file: AckFileRow): Promise<void> {
@@ -187,15 +202,22 @@ export class MongoAckStore implements AckStore {
     return (d?.payer_claim_control_number as string | undefined) ?? undefined;
   }
 
-  async writeBack(claimNumber: string, version: number, edi: ClaimWriteBack): Promise<boolean> {
-    const res = await this.db.collection(COLLECTIONS.claims).updateOne(
-      // Upstream may leave `version` out on version 1 (SPEC section 2: default 1).
-      version === 1
-        ? { claim_number: claimNumber, $or: [{ version: 1 }, { version: { $exists: false } }] }
-        : { claim_number: claimNumber, version },
-      { $set: { edi: convert(edi, snake) } },
+  async writeBack(entries: readonly { claimNumber: string; edi: ClaimWriteBack }[]): Promise<number> {
+    if (entries.length === 0) return 0;
+    const res = await this.db.collection(COLLECTIONS.claims).bulkWrite(
+      entries.map(({ claimNumber, edi }) => ({
+        updateOne: {
+          // Upstream may leave `version` out on version 1 (SPEC section 2: default 1).
+          filter:
+            edi.version === 1
+              ? { claim_number: claimNumber, $or: [{ version: 1 }, { version: { $exists: false } }] }
+              : { claim_number: claimNumber, version: edi.version },
+          update: { $set: { edi: convert(edi, snake) } },
+        },
+      })),
+      { ordered: false },
     );
-    return res.matchedCount === 1;
+    return res.matchedCount;
   }
 
   async summary(): Promise<AckSummary> {

@@ -130,8 +130,8 @@ export interface AckStore {
   findFile(sha256: string): Promise<AckFileRow | null>;
   /** Our batches with this ISA13 (`isa`) or GS06 (`gs`), any sender. */
   batchesByControlNumber(field: "isa" | "gs", controlNumber: number): Promise<SentBatch[]>;
-  /** Emitted versions of a claim number, newest version first. */
-  emittedVersions(claimNumber: string): Promise<EmittedVersion[]>;
+  /** Emitted versions of each claim number (newest version first); absent: none emitted. */
+  emittedVersions(claimNumbers: readonly string[]): Promise<Map<string, EmittedVersion[]>>;
   /** Upserts the rows (idempotent by id), then the file row: a file is imported once it is there. */
   record(rows: readonly AckRow[], file: AckFileRow): Promise<void>;
   /** Outcome rows (not file rows), newest recorded first. */
@@ -148,10 +148,10 @@ export interface AckStore {
   /** The payer claim control number of the newest accepted 277CA of a claim number. */
   payerClaimControlNumber(claimNumber: string): Promise<string | undefined>;
   /**
-   * EDI_ACK_WRITEBACK: sets `edi` on the claim in claim_detail, only while the claim is still at
-   * that version (a newer version has its own answer coming). Returns whether it was set.
+   * EDI_ACK_WRITEBACK: sets `edi` on each claim in claim_detail, only while the claim is still at
+   * that version (a newer version has its own answer coming). Returns how many were set.
    */
-  writeBack(claimNumber: string, version: number, edi: ClaimWriteBack): Promise<boolean>;
+  writeBack(entries: readonly { claimNumber: string; edi: ClaimWriteBack }[]): Promise<number>;
   /** Counts for the gauges: rows by kind and result, rejected claims by STC category. */
   summary(): Promise<AckSummary>;
 }

@@ -285,6 +285,36 @@ describe.skipIf(!mongo)("acknowledgement import on a replica set", () => {
     expect(res.rows[0]).toMatchObject({ row: "unmatched", reason: "claim_never_sent" });
   });
 
+  it("matches a 277CA answering 1,200 claims of two files (chunked lookups, one parse per file)", async () => {
+    const numbers = Array.from({ length: 1200 }, (_, i) => `BIG-${String(i).padStart(5, "0")}`);
+    const first = readSent(
+      await sendBatch(
+        "b-big1",
+        701,
+        numbers.slice(0, 600).map((claimNumber) => ({ claimNumber })),
+      ),
+    );
+    const second = readSent(
+      await sendBatch(
+        "b-big2",
+        702,
+        numbers.slice(600).map((claimNumber) => ({ claimNumber })),
+      ),
+    );
+    const answers = [...first.claims, ...second.claims].map((c) => ({
+      claimNumber: c.claimNumber,
+      stc: "A2:20:PR",
+      amount: c.amount,
+      payerClaimControlNumber: `P${c.claimNumber}`,
+    }));
+    const file = await importAckBytes(deps, enc(ack277For(first, answers)), "big.277");
+    expect(file).toMatchObject({ recorded: 1200, unmatched: 0, rejected: 0 });
+    const rows = file.rows.filter((r) => r.row === "claim") as ClaimAckRow[];
+    expect(rows.filter((r) => r.factsDisagree)).toEqual([]);
+    expect(new Set(rows.slice(0, 600).map((r) => r.batchId))).toEqual(new Set(["b-big1"]));
+    expect(new Set(rows.slice(600).map((r) => r.batchId))).toEqual(new Set(["b-big2"]));
+  });
+
   it("counts written batches still waiting for a 999", async () => {
     const cut = new Date(NOW.getTime() + 3_600_000);
     const floor = new Date(NOW.getTime() - 86_400_000);

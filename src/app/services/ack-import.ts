@@ -78,16 +78,24 @@ export async function importAckBytes(
     importedAt: recordedAt,
   });
   if (deps.writeBack) {
-    for (const r of rows) {
-      if (r.row !== "claim") continue;
-      await deps.store.writeBack(r.claimNumber, r.version, {
-        status: r.result,
-        version: r.version,
-        statusCodes: r.statusCodes,
-        payerClaimControlNumber: r.payerClaimControlNumber,
-        at: recordedAt,
-      });
-    }
+    await deps.store.writeBack(
+      rows.flatMap((r) =>
+        r.row === "claim"
+          ? [
+              {
+                claimNumber: r.claimNumber,
+                edi: {
+                  status: r.result,
+                  version: r.version,
+                  statusCodes: r.statusCodes,
+                  payerClaimControlNumber: r.payerClaimControlNumber,
+                  at: recordedAt,
+                },
+              },
+            ]
+          : [],
+      ),
+    );
   }
   return {
     status: "imported",

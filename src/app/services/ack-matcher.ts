@@ -19,6 +19,7 @@ import type {
   AckRow,
   AckStore,
   BatchAckRow,
+  EmittedVersion,
   SentBatch,
   UnmatchedAckRow,
   UnmatchedReason,
@@ -176,9 +177,12 @@ async function match999(deps: MatchDeps, ack: Ack999, ctx: MatchContext): Promis
 
 async function match277(deps: MatchDeps, ack: Ack277, ctx: MatchContext): Promise<AckRow[]> {
   const rows: AckRow[] = [];
+  const emitted = await deps.store.emittedVersions(ack.claims.map((c) => c.claimNumber));
+  // One read and one parse per batch, however many of its claims the 277CA answers.
+  const facts = new BatchFacts(deps.ledger);
   for (const claim of ack.claims) {
     const statusCodes = claim.statuses.flatMap((s) => s.codes);
-    const versions = await deps.store.emittedVersions(claim.claimNumber);
+    const versions = emitted.get(claim.claimNumber) ?? [];
     if (versions.length === 0) {
       rows.push(
         unmatched(ctx, claim.pos, "277CA", ack.envelope, "claim_never_sent", {
@@ -189,7 +193,7 @@ async function match277(deps: MatchDeps, ack: Ack277, ctx: MatchContext): Promis
       );
       continue;
     }
-    const chosen = await chooseVersion(deps, claim, versions);
+    const chosen = await chooseVersion(facts, claim, versions);
     const amount = claim.statuses.find((s) => s.amountCents !== undefined)?.amountCents;
     const date = claim.statuses.find((s) => s.date !== undefined)?.date ?? ack.createdDate;
     rows.push({
@@ -220,21 +224,37 @@ interface SentClaimFacts {
   readonly dates: readonly string[];
 }
 
-/** CLM02 and the DTP*472 dates of one claim in one of our 837 files. */
-export function claimFactsIn(content: string, claimNumber: string): SentClaimFacts | undefined {
-  let facts: { amountCents: number; dates: string[] } | undefined;
+/** CLM02 and the DTP*472 dates of every claim in one of our 837 files, by CLM01. */
+export function claimFactsOf(content: string): Map<string, SentClaimFacts> {
+  const out = new Map<string, { amountCents: number; dates: string[] }>();
+  let current: { amountCents: number; dates: string[] } | undefined;
   for (const s of readSegments(content).segments) {
     if (s.id === "CLM") {
-      if (facts) break;
-      if (s.elements[1] === claimNumber) {
-        const [whole = "0", frac = ""] = (s.elements[2] ?? "0").split(".");
-        facts = { amountCents: Number(whole) * 100 + Number(frac.padEnd(2, "0")), dates: [] };
-      }
-    } else if (facts && s.id === "DTP" && s.elements[1] === "472") {
-      facts.dates.push(...(s.elements[3] ?? "").split("-"));
+      const [whole = "0", frac = ""] = (s.elements[2] ?? "0").split(".");
+      current = { amountCents: Number(whole) * 100 + Number(frac.padEnd(2, "0")), dates: [] };
+      out.set(s.elements[1] ?? "", current);
+    } else if (current && s.id === "DTP" && s.elements[1] === "472") {
+      current.dates.push(...(s.elements[3] ?? "").split("-"));
+    } else if (s.id === "SE") {
+      current = undefined;
     }
   }
-  return facts;
+  return out;
+}
+
+/** The facts of each batch's claims, read once per batch (null: content purged or unreadable). */
+class BatchFacts {
+  private readonly cache = new Map<string, Promise<Map<string, SentClaimFacts> | null>>();
+  constructor(private readonly ledger: Pick<Ledger, "findBatch">) {}
+
+  of(batchId: string, claimNumber: string): Promise<SentClaimFacts | undefined> {
+    let entry = this.cache.get(batchId);
+    if (!entry) {
+      entry = this.ledger.findBatch(batchId).then((b) => (b?.content ? claimFactsOf(b.content) : null));
+      this.cache.set(batchId, entry);
+    }
+    return entry.then((m) => m?.get(claimNumber));
+  }
 }
 
 function agrees(claim: ClaimAck, facts: SentClaimFacts): boolean {
@@ -254,17 +274,16 @@ function agrees(claim: ClaimAck, facts: SentClaimFacts): boolean {
  * A version whose content retention removed (or that cannot be read) cannot disagree.
  */
 async function chooseVersion(
-  deps: MatchDeps,
+  facts: BatchFacts,
   claim: ClaimAck,
-  versions: readonly { version: number; batchId: string; claimNumber: string }[],
-): Promise<{ version: (typeof versions)[number]; disagree: boolean }> {
-  const newest = versions[0] as (typeof versions)[number];
+  versions: readonly EmittedVersion[],
+): Promise<{ version: EmittedVersion; disagree: boolean }> {
+  const newest = versions[0] as EmittedVersion;
   const hasFacts = claim.serviceFrom !== undefined || claim.statuses.some((s) => s.amountCents !== undefined);
   if (!hasFacts) return { version: newest, disagree: false };
   for (const v of versions) {
-    const batch = await deps.ledger.findBatch(v.batchId);
-    const facts = batch?.content ? claimFactsIn(batch.content, claim.claimNumber) : undefined;
-    if (facts === undefined || agrees(claim, facts)) return { version: v, disagree: false };
+    const sent = await facts.of(v.batchId, claim.claimNumber);
+    if (sent === undefined || agrees(claim, sent)) return { version: v, disagree: false };
   }
   return { version: newest, disagree: true };
 }

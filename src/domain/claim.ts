@@ -1,6 +1,7 @@
 // claim_detail as SPEC section 2 defines it: the schema is the single source of truth for
 // what a billable claim is; anything it rejects becomes a dead letter with paths, not values.
 import { z } from "zod";
+import { fastClaim } from "./claim-fast.js";
 import { dateField, moneyField, npiField, type ParseResult, parseDocument } from "./schema-parts.js";
 
 export const CLAIM_NUMBER = /^[A-Z0-9-]{1,50}$/;
@@ -120,6 +121,7 @@ export const claimSchema = z
 export type Claim = z.output<typeof claimSchema>;
 export type ClaimLine = Claim["lines"][number];
 
+/** Canonical claims take the hand-written path (claim-fast.ts); zod decides everything else. */
 export function parseClaim(doc: unknown): ParseResult<Claim> {
-  return parseDocument(claimSchema, doc);
+  return parseDocument(claimSchema, doc, fastClaim);
 }

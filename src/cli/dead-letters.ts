@@ -2,11 +2,15 @@
 // Rows hold reasons and issue paths, never claim values, so everything here is safe to print.
 import type { Command } from "commander";
 import {
+  countRetryable,
   listDeadLetters,
+  MAX_BULK_RETRY,
   purgeDeadLetters,
   retryDeadLetter,
+  retryDeadLetters,
   showDeadLetter,
 } from "../app/services/dead-letter-service.js";
+import { type DeadLetterReason, UsageError } from "../domain/errors.js";
 import type { DeadLetter } from "../ports/dead-letters.js";
 import {
   claimNumberArg,
@@ -28,6 +32,13 @@ interface ListOptions {
 
 interface JsonOption {
   json?: boolean;
+}
+
+interface RetryOptions extends JsonOption {
+  reason?: string;
+  all?: boolean;
+  dryRun?: boolean;
+  yes?: boolean;
 }
 
 interface PurgeOptions extends JsonOption {
@@ -88,23 +99,30 @@ export function registerDeadLetters(program: Command): void {
   dl.command("retry")
     .description(
       "re-validate the claim's current document; if it passes and is ready, remove its dead letters " +
-        "and hand it back to the processor (via the change stream)",
+        "and hand it back to the processor (via the change stream). In bulk with --reason R or --all: " +
+        "the count first, then a confirmation (--yes), or --dry-run to see what would happen",
     )
-    .argument("<claim>", "claim_number")
+    .argument("[claim]", "claim_number (or use --reason / --all)")
+    .option("--reason <reason>", "every claim dead-lettered for this reason")
+    .option("--all", "every dead-lettered claim")
+    .option("--dry-run", "bulk only: report what would be retried, change nothing")
+    .option("-y, --yes", "bulk only: do not ask for confirmation")
     .option("--json", "print JSON")
-    .action(async (claimArg: string, opts: JsonOption) => {
-      const claimNumber = parseArg(claimNumberArg, claimArg, "<claim>");
-      await withOperatorContext(async (ctx) => {
-        const result = await retryDeadLetter(ctx, claimNumber);
-        if (opts.json) return printJson(result);
-        println(
-          result.requeued
-            ? `claim ${claimNumber} v${result.version}: ${result.removed} dead letter(s) removed; ` +
-                "queued for the processor again"
-            : `claim ${claimNumber}: ${result.removed} dead letter(s) removed; the claim changed meanwhile, ` +
-                "so the processor already sees its new version",
-        );
-      });
+    .action(async (claimArg: string | undefined, opts: RetryOptions) => {
+      const bulk = opts.reason !== undefined || opts.all === true;
+      if (claimArg !== undefined && bulk) {
+        throw new UsageError("give either <claim> or --reason/--all, not both");
+      }
+      if (!bulk) {
+        if (claimArg === undefined)
+          throw new UsageError("dead-letters retry needs <claim>, --reason <reason> or --all");
+        if (opts.dryRun || opts.yes) throw new UsageError("--dry-run and --yes apply to --reason/--all only");
+        return retryOne(parseArg(claimNumberArg, claimArg, "<claim>"), opts);
+      }
+      if (opts.reason !== undefined && opts.all)
+        throw new UsageError("--reason and --all cannot be combined");
+      const reason = parseOptionalArg(deadLetterReasonArg, opts.reason, "--reason");
+      return retryBulk(reason, opts);
     });
 
   dl.command("purge")
@@ -126,6 +144,59 @@ export function registerDeadLetters(program: Command): void {
         println(`${purged} dead letter(s) last seen before ${before.toISOString()} purged`);
       });
     });
+}
+
+async function retryOne(claimNumber: string, opts: JsonOption): Promise<void> {
+  await withOperatorContext(async (ctx) => {
+    const result = await retryDeadLetter(ctx, claimNumber);
+    if (opts.json) return printJson(result);
+    println(
+      result.requeued
+        ? `claim ${claimNumber} v${result.version}: ${result.removed} dead letter(s) removed; ` +
+            "queued for the processor again"
+        : `claim ${claimNumber}: ${result.removed} dead letter(s) removed; the claim changed meanwhile, ` +
+            "so the processor already sees its new version",
+    );
+  });
+}
+
+async function retryBulk(reason: DeadLetterReason | undefined, opts: RetryOptions): Promise<void> {
+  const yes = opts.yes === true;
+  const what = reason === undefined ? "every reason" : `reason ${reason}`;
+  if (!opts.dryRun) requireConfirmable("bulk dead-letter retry", { yes });
+  await withOperatorContext(async (ctx) => {
+    const count = await countRetryable(ctx, reason);
+    // The count first, on stderr so --json output stays one document.
+    process.stderr.write(
+      `${count.claims} dead-lettered claim(s) match (${what})${count.truncated ? `; only the first ${MAX_BULK_RETRY} this run` : ""}\n`,
+    );
+    if (count.claims > 0 && !opts.dryRun) {
+      await confirmAction(
+        "bulk dead-letter retry",
+        `Retry ${count.claims} dead-lettered claim(s) (${what})?`,
+        { yes },
+      );
+    }
+    const result = await retryDeadLetters(ctx, { reason, dryRun: opts.dryRun === true });
+    if (opts.json) return printJson(result);
+    const o = result.outcomes;
+    println(
+      keyValues([
+        [
+          "matched",
+          `${result.matched} claim(s) (${what})${result.dryRun ? ", dry run: nothing changed" : ""}`,
+        ],
+        [result.dryRun ? "would requeue" : "requeued", String(o.requeued)],
+        ["changed meanwhile", String(o.changed)],
+        ["still invalid", String(o.invalid)],
+        ["not ready", String(o.not_ready)],
+        ["gone", String(o.gone)],
+        ["dead letters removed", String(result.removed)],
+      ]),
+    );
+    if (result.truncated)
+      println(`more dead letters match: run it again (at most ${MAX_BULK_RETRY} claims a run)`);
+  });
 }
 
 function showText(r: DeadLetter): string {

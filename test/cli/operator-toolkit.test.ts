@@ -1,4 +1,5 @@
-// `claims show|find` and `batches list|show` through the real binary on a replica set. The
+// `claims show|find`, `batches list|show` and bulk `dead-letters retry` through the real binary
+// on a replica set. The
 // ledger is arranged through the real MongoLedger (reserve, markWritten), dead letters through
 // the real store; each command must report exactly what is there, refuse bad input with one
 // line and exit 2, and say "not found" with exit 1.
@@ -12,6 +13,7 @@ import { MongoDeadLetters } from "../../src/mongo/mongo-dead-letters.js";
 import { MongoLedger } from "../../src/mongo/mongo-ledger.js";
 import { plainContentCodec } from "../../src/ports/content-codec.js";
 import type { BatchRecord } from "../../src/ports/ledger.js";
+import { claimDoc } from "../edi/builders.js";
 import { startTestMongo, type TestMongo } from "../support/mongo.js";
 import { type CliResult, cli, ensureBuilt, expectUsageError } from "./cli-harness.js";
 
@@ -315,6 +317,96 @@ describe.skipIf(!mongo)("claims and batches queries (real binary)", () => {
       expectUsageError(await run(["batches", "list", "--client", "a/b"]), /--client must be/);
       expectUsageError(await run(["batches", "list", "--limit", "0"]), /--limit must be a whole number/);
       expectUsageError(await run(["batches", "show", "b/../x"]), /<batch_id> must be/);
+    });
+  });
+
+  describe("dead-letters retry in bulk", () => {
+    type Bulk = {
+      matched: number;
+      dryRun: boolean;
+      removed: number;
+      outcomes: Record<string, number>;
+      claims: { claimNumber: string; outcome: string }[];
+    };
+    const outcomeOf = (b: Bulk) => Object.fromEntries(b.claims.map((c) => [c.claimNumber, c.outcome]));
+
+    beforeAll(async () => {
+      if (!mongo) return;
+      await db
+        .collection("claim_detail")
+        .insertMany([
+          claimDoc({ claim_number: "DL-FIXED" }),
+          claimDoc({ claim_number: "DL-BAD", total_charge: "0.01" }),
+          claimDoc({ claim_number: "DL-HELD", status: "hold" }),
+        ]);
+      const dl = (claimNumber: string, reason: "patient_missing" | "client_missing") => ({
+        claimNumber,
+        version: 1,
+        reason,
+        issues: [{ path: "patient_id", message: "no row" }],
+      });
+      await new MongoDeadLetters(db).record(
+        [dl("DL-FIXED", "patient_missing"), dl("DL-BAD", "patient_missing"), dl("DL-HELD", "client_missing")],
+        DAY2,
+      );
+    });
+
+    it("a dry run counts and judges each claim, changing nothing", async () => {
+      const r = await run(["dead-letters", "retry", "--reason", "patient_missing", "--dry-run", "--json"]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toBe("3 dead-lettered claim(s) match (reason patient_missing)\n");
+      const b = JSON.parse(r.stdout) as Bulk;
+      expect(b).toMatchObject({ matched: 3, dryRun: true, removed: 0 });
+      expect(outcomeOf(b)).toEqual({ "DL-FIXED": "requeued", "DL-BAD": "invalid", "CLM-D": "gone" });
+      expect(await db.collection("dead_letters").countDocuments()).toBe(4);
+      expect(await db.collection("audit_log").countDocuments({ action: "dead_letter_retry_bulk" })).toBe(0);
+    });
+
+    it("retries by reason after the count; only claims that now pass leave dead_letters; audited", async () => {
+      const r = await run(["dead-letters", "retry", "--reason", "patient_missing", "--yes"]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toBe("3 dead-lettered claim(s) match (reason patient_missing)\n");
+      expect(r.stdout).toMatch(/^requeued\s+1$/m);
+      expect(r.stdout).toMatch(/^still invalid\s+1$/m);
+      expect(r.stdout).toMatch(/^gone\s+1$/m);
+      expect(r.stdout).toMatch(/^dead letters removed\s+1$/m);
+      const left = await db.collection("dead_letters").find().toArray();
+      expect(left.map((d) => d.claim_number).sort()).toEqual(["CLM-D", "DL-BAD", "DL-HELD"]);
+      const fixed = await db.collection("claim_detail").findOne({ claim_number: "DL-FIXED" });
+      expect(fixed?.updated_at).toBeInstanceOf(Date);
+      const audit = await db.collection("audit_log").findOne({ action: "dead_letter_retry_bulk" });
+      expect(audit?.claim_numbers).toEqual(["DL-FIXED"]);
+    });
+
+    it("--all takes every reason; nothing matching is not an error", async () => {
+      const b = JSON.parse((await run(["dead-letters", "retry", "--all", "--yes", "--json"])).stdout) as Bulk;
+      expect(b.matched).toBe(3);
+      expect(outcomeOf(b)).toMatchObject({ "DL-HELD": "not_ready", "DL-BAD": "invalid", "CLM-D": "gone" });
+      const none = await run(["dead-letters", "retry", "--reason", "npi_invalid", "--yes"]);
+      expect(none.code).toBe(0);
+      expect(none.stderr).toBe("0 dead-lettered claim(s) match (reason npi_invalid)\n");
+      expect(none.stdout).toMatch(/^requeued\s+0$/m);
+    });
+
+    it("refuses conflicting or missing selections, and a bulk retry nobody confirmed", async () => {
+      expectUsageError(await run(["dead-letters", "retry"]), /needs <claim>, --reason <reason> or --all/);
+      expectUsageError(
+        await run(["dead-letters", "retry", "DL-BAD", "--all"]),
+        /either <claim> or --reason\/--all/,
+      );
+      expectUsageError(
+        await run(["dead-letters", "retry", "--all", "--reason", "patient_missing"]),
+        /cannot be combined/,
+      );
+      expectUsageError(
+        await run(["dead-letters", "retry", "DL-BAD", "--dry-run"]),
+        /apply to --reason\/--all only/,
+      );
+      expectUsageError(await run(["dead-letters", "retry", "--reason", "sad"]), /--reason must be one of/);
+      expectUsageError(
+        await run(["dead-letters", "retry", "--all"]),
+        /needs confirmation: run it on a terminal, or pass --yes/,
+      );
     });
   });
 });

@@ -70,7 +70,10 @@ export function registerToken(program: Command): void {
       "move the resume position: --now (current cluster time), --at <ISO time>, or --clear (delete it); " +
         "without a token the processor scans ready, unemitted claims, then streams from that time",
     )
-    .option("--now", "resume from the cluster's current time")
+    .option(
+      "--now",
+      "stream from the cluster's current time (a catch-up scan still bills ready claims not yet emitted)",
+    )
     .option("--at <time>", "resume from this ISO-8601 time (e.g. 2025-03-01T12:00:00Z)")
     .option("--clear", "delete the checkpoint (as on a first start)")
     .option("--stream <name>", "stream name (default: EDI_STREAM_NAME, else claim_detail)")

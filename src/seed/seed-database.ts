@@ -42,7 +42,7 @@ export async function writeSynthetic(db: Db, data: SyntheticData): Promise<SeedR
  * The field `claimflow seed` puts on every document it inserts: how `seed` tells its own rows
  * from real ones (the schemas strip unknown fields, so the processor never sees it).
  */
-export const SEED_MARK_FIELD = "claimflow_seeded";
+export const SEED_MARK_FIELD = "seeded_by_claimflow";
 
 export interface InsertOnlyResult {
   /** Documents inserted, per collection. */

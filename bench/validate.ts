@@ -11,9 +11,9 @@ import { parseArgs } from "node:util";
 import type { Claim } from "../src/domain/claim.js";
 import { claimSchema, parseClaim } from "../src/domain/claim.js";
 import { parseDocument } from "../src/domain/schema-parts.js";
-import { MemoryLookups } from "../src/memory/memory-lookups.js";
 import { Enricher } from "../src/pipeline/enricher.js";
 import { generate } from "../src/seed/synthetic.js";
+import { MemoryLookups } from "../test/memory/memory-lookups.js";
 
 const { values } = parseArgs({
   options: {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { ResumeTokenLostError, StreamInvalidatedError } from "../../src/domain/errors.js";
-import { InjectedFaultError } from "../../src/memory/faults.js";
-import { ChangeStreamClosedError } from "../../src/memory/memory-change-feed.js";
-import { createMemoryPorts } from "../../src/memory/memory-ports.js";
 import { type ChangeCursor, type ChangeEvent, compareClusterTime } from "../../src/ports/change-feed.js";
+import { InjectedFaultError } from "./faults.js";
+import { ChangeStreamClosedError } from "./memory-change-feed.js";
+import { createMemoryPorts } from "./memory-ports.js";
 
 const claim = (n: number, extra: Record<string, unknown> = {}) => ({
   claim_number: `C-${n}`,

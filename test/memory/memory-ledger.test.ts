@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { createMemoryPorts } from "../../src/memory/memory-ports.js";
 import {
   BatchConflictError,
   BatchNotFoundError,
   type BatchRecord,
   DuplicateClaimsError,
 } from "../../src/ports/ledger.js";
+import { createMemoryPorts } from "./memory-ports.js";
 
 const ref = (n: string, v = 1) => ({ claim_number: n, version: v });
 

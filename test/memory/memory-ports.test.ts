@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { InjectedFaultError } from "../../src/memory/faults.js";
-import { FileOverwriteError } from "../../src/memory/memory-file-sink.js";
-import { createMemoryPorts } from "../../src/memory/memory-ports.js";
+import { InjectedFaultError } from "./faults.js";
+import { FileOverwriteError } from "./memory-file-sink.js";
+import { createMemoryPorts } from "./memory-ports.js";
 
 const claim = (n: number, extra: Record<string, unknown> = {}) => ({
   claim_number: `C-${n}`,

@@ -1,10 +1,10 @@
 // Backpressure at EDI_MAX_IN_FLIGHT and the low watermark, observed from outside the engine:
 // what the change feed handed out, what the ledger made durable, what the checkpoint says.
 import { describe, expect, it } from "vitest";
-import { decodeToken } from "../../src/memory/memory-change-feed.js";
-import type { MemoryDb } from "../../src/memory/memory-ports.js";
 import { compareClusterTime } from "../../src/ports/change-feed.js";
 import type { Checkpoint } from "../../src/ports/checkpoint-store.js";
+import { decodeToken } from "../memory/memory-change-feed.js";
+import type { MemoryDb } from "../memory/memory-ports.js";
 import {
   checkOutput,
   makeWorld,

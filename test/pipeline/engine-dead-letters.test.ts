@@ -3,8 +3,8 @@
 import { describe, expect, it } from "vitest";
 import type { DeadLetterReason } from "../../src/domain/errors.js";
 import { npiWithCheckDigit } from "../../src/domain/npi.js";
-import { decodeToken } from "../../src/memory/memory-change-feed.js";
 import { makeInvalidClaims } from "../../src/seed/synthetic.js";
+import { decodeToken } from "../memory/memory-change-feed.js";
 import {
   checkOutput,
   makeWorld,

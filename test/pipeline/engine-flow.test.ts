@@ -1,10 +1,10 @@
 // The engine end to end over the in-memory twins: catch-up then stream, the three window
 // flushes, idle-group release, graceful stop. Every test ends with the file invariant.
 import { describe, expect, it } from "vitest";
-import { decodeToken } from "../../src/memory/memory-change-feed.js";
 import { Metrics } from "../../src/observability/metrics.js";
 import { Engine } from "../../src/pipeline/engine.js";
 import { systemClock } from "../../src/ports/clock.js";
+import { decodeToken } from "../memory/memory-change-feed.js";
 import {
   baseOptions,
   checkOutput,

@@ -1,9 +1,9 @@
 // Events that carry nothing to bill, and the conditions that must stop a processor: a lease
 // taken by someone else, a control number that was already used.
 import { describe, expect, it } from "vitest";
-import { decodeToken } from "../../src/memory/memory-change-feed.js";
 import { LeaseLostError } from "../../src/pipeline/lease-keeper.js";
 import { BatchConflictError } from "../../src/ports/ledger.js";
+import { decodeToken } from "../memory/memory-change-feed.js";
 import {
   checkOutput,
   makeWorld,

@@ -2,11 +2,11 @@
 // fell off the oplog, invalidate, transient faults and the circuit, kill -9 at every step of
 // the batch path, and stops that race recovery or a hung write.
 import { describe, expect, it } from "vitest";
-import type { FaultPoint } from "../../src/memory/faults.js";
 import { Metrics } from "../../src/observability/metrics.js";
 import { TokenLostFatalError } from "../../src/pipeline/claim-source.js";
 import { Engine } from "../../src/pipeline/engine.js";
 import { type Clock, systemClock } from "../../src/ports/clock.js";
+import type { FaultPoint } from "../memory/faults.js";
 import {
   baseOptions,
   checkOutput,

@@ -3,10 +3,10 @@
 import { MongoServerError } from "mongodb";
 import { describe, expect, it } from "vitest";
 import { type Claim, parseClaim } from "../../src/domain/claim.js";
-import { MemoryLookups } from "../../src/memory/memory-lookups.js";
 import { Enricher } from "../../src/pipeline/enricher.js";
 import type { Lookups } from "../../src/ports/lookups.js";
 import { generate } from "../../src/seed/synthetic.js";
+import { MemoryLookups } from "../memory/memory-lookups.js";
 
 function world(claims = 12) {
   const data = generate({ claims, groups: 2, clients: 2, seed: 3, now: new Date() });

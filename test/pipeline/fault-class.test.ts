@@ -9,9 +9,9 @@ import {
 } from "mongodb";
 import { describe, expect, it } from "vitest";
 import { InvalidDocumentError, ProcessFaultError, UnbillableClaimError } from "../../src/domain/errors.js";
-import { InjectedFaultError } from "../../src/memory/faults.js";
 import { classifyFault, isRetryable, toProcessFault } from "../../src/pipeline/fault-class.js";
 import { UnsafeOutputPathError } from "../../src/sink/fs-file-sink.js";
+import { InjectedFaultError } from "../memory/faults.js";
 
 const server = (
   code: number,

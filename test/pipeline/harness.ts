@@ -4,12 +4,12 @@
 import pino from "pino";
 import { expect } from "vitest";
 import { validate837 } from "../../src/edi/validate.js";
-import { createMemoryPorts, type MemoryDb, type MemoryPortsOptions } from "../../src/memory/memory-ports.js";
 import { Metrics } from "../../src/observability/metrics.js";
 import { Engine, type EngineOptions } from "../../src/pipeline/engine.js";
 import type { PipelinePorts } from "../../src/ports/bundle.js";
 import { type Clock, systemClock } from "../../src/ports/clock.js";
 import { generate, type SyntheticData } from "../../src/seed/synthetic.js";
+import { createMemoryPorts, type MemoryDb, type MemoryPortsOptions } from "../memory/memory-ports.js";
 
 export const silentLogger = pino({ level: "silent" });
 

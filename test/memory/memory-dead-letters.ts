@@ -1,7 +1,7 @@
 // The dead-letter twin: one row per claim version (the unique {claim_number, version} index),
 // upserted so a claim read again bumps attempts and lastSeen instead of adding a row.
-import type { DeadLetterReason } from "../domain/errors.js";
-import type { DeadLetter, DeadLetterEntry, DeadLetterStore } from "../ports/dead-letters.js";
+import type { DeadLetterReason } from "../../src/domain/errors.js";
+import type { DeadLetter, DeadLetterEntry, DeadLetterStore } from "../../src/ports/dead-letters.js";
 
 const keyOf = (claimNumber: string, version: number) => `${claimNumber}\u0000${version}`;
 

@@ -1,6 +1,6 @@
 // The audit-log twin: an append-only list, read back newest first like `audit_log`'s
 // `{at: -1}` index serves it.
-import type { AuditEntry, AuditLog } from "../ports/audit-log.js";
+import type { AuditEntry, AuditLog } from "../../src/ports/audit-log.js";
 
 export class MemoryAuditLog implements AuditLog {
   private readonly entries: AuditEntry[] = [];

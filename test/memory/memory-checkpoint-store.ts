@@ -1,6 +1,6 @@
 // The checkpoint-store twin: one document per stream name, stored as a copy (callers can
 // never change what was saved by mutating their object afterwards).
-import type { Checkpoint, CheckpointStore } from "../ports/checkpoint-store.js";
+import type { Checkpoint, CheckpointStore } from "../../src/ports/checkpoint-store.js";
 
 export class MemoryCheckpointStore implements CheckpointStore {
   private readonly rows = new Map<string, Checkpoint>();

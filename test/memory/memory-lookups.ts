@@ -1,6 +1,6 @@
 // The lookups twin: patient, client and npi collections in memory. Each call is one `$in`
 // query, counted per collection so tests can check enrichment is batched and cached.
-import type { Lookups } from "../ports/lookups.js";
+import type { Lookups } from "../../src/ports/lookups.js";
 
 type Doc = Record<string, unknown>;
 

@@ -1,14 +1,14 @@
 // The ledger twin: edi_batches, processing_history and edi_counters in memory, with the same
 // uniqueness rules as the MongoDB indexes (batch_id, {sender_id, isa_control_number},
 // {claim_number, version}) and an all-or-nothing `reserve`, as the transaction gives.
-import type { ClaimVersionRef } from "../domain/joined-claim.js";
+import type { ClaimVersionRef } from "../../src/domain/joined-claim.js";
 import {
   BatchConflictError,
   BatchNotFoundError,
   type BatchRecord,
   DuplicateClaimsError,
   type Ledger,
-} from "../ports/ledger.js";
+} from "../../src/ports/ledger.js";
 
 export interface HistoryRow {
   readonly claim_number: string;

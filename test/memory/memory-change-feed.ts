@@ -4,7 +4,7 @@
 // 280/286/260) and invalidate after a drop. The server-side filter is the one
 // src/mongo/change-feed-filter.ts sends: ready claims (within the group regex), updates whose
 // document is gone, and delete/drop/rename (passed through for logging).
-import { ResumeTokenLostError, StreamInvalidatedError } from "../domain/errors.js";
+import { ResumeTokenLostError, StreamInvalidatedError } from "../../src/domain/errors.js";
 import {
   type ChangeCursor,
   type ChangeEvent,
@@ -14,7 +14,7 @@ import {
   type FeedFilter,
   type ResumeToken,
   type StartPosition,
-} from "../ports/change-feed.js";
+} from "../../src/ports/change-feed.js";
 import type { LoggedEvent, MemoryClaimDetail } from "./claim-detail.js";
 
 /** Server error codes the twin reproduces. */

@@ -3,9 +3,9 @@
 // time, like the server does. History can be truncated (the oplog rolled over) and the
 // collection dropped (the stream invalidates), so the pipeline's resume paths are testable.
 import { randomBytes } from "node:crypto";
-import type { ChangeEvent, ClusterTime } from "../ports/change-feed.js";
-import { compareClusterTime } from "../ports/change-feed.js";
-import { type Clock, systemClock } from "../ports/clock.js";
+import type { ChangeEvent, ClusterTime } from "../../src/ports/change-feed.js";
+import { compareClusterTime } from "../../src/ports/change-feed.js";
+import { type Clock, systemClock } from "../../src/ports/clock.js";
 
 type Doc = Record<string, unknown>;
 

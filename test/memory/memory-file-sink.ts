@@ -1,7 +1,7 @@
 // The file-sink twin: a Map from relative path to content. A write is all-or-nothing like the
 // real temp-file + rename; every write is counted so tests can see a file rewritten (harmless
 // with the same content, a bug with different content).
-import type { FileSink } from "../ports/file-sink.js";
+import type { FileSink } from "../../src/ports/file-sink.js";
 
 /** Rewriting a path with different content: two batches claimed the same file name. */
 export class FileOverwriteError extends Error {

@@ -1,6 +1,6 @@
 // The stats twin: the oplog window and the ready backlog, read from the in-memory collection.
-import type { FeedFilter } from "../ports/change-feed.js";
-import type { StatsSource } from "../ports/stats.js";
+import type { FeedFilter } from "../../src/ports/change-feed.js";
+import type { StatsSource } from "../../src/ports/stats.js";
 import type { MemoryClaimDetail } from "./claim-detail.js";
 
 export class MemoryStats implements StatsSource {

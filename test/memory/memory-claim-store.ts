@@ -1,10 +1,10 @@
 // The claim-store twin over the same in-memory claim_detail as the change feed, so a scan
 // and the stream see one collection, and the `billed` mark appears in the stream as an
 // update event exactly as it does on MongoDB.
-import type { ClaimVersionRef } from "../domain/joined-claim.js";
-import type { FeedFilter } from "../ports/change-feed.js";
-import type { ClaimStore, ScanPage } from "../ports/claim-store.js";
-import type { Clock } from "../ports/clock.js";
+import type { ClaimVersionRef } from "../../src/domain/joined-claim.js";
+import type { FeedFilter } from "../../src/ports/change-feed.js";
+import type { ClaimStore, ScanPage } from "../../src/ports/claim-store.js";
+import type { Clock } from "../../src/ports/clock.js";
 import { compareIds, type MemoryClaimDetail } from "./claim-detail.js";
 
 export class MemoryClaimStore implements ClaimStore {

@@ -1,8 +1,8 @@
 // The lease twin: one lease per stream name; a live lease held by someone else refuses, an
 // expired one is taken over, the holder renews its own. Time is the twin's own clock (the
 // in-memory "server"), never the caller's, like `$$NOW` in the Mongo store.
-import type { Clock } from "../ports/clock.js";
-import type { LeaseInfo, LeaseStore } from "../ports/lease.js";
+import type { Clock } from "../../src/ports/clock.js";
+import type { LeaseInfo, LeaseStore } from "../../src/ports/lease.js";
 
 interface Held {
   readonly holder: string;

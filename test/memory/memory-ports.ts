@@ -2,9 +2,9 @@
 // else that needs claimflow without MongoDB. `connect()` hands out more connections to the
 // same data (a second processor, or the restart after a simulated kill -9), each with its own
 // fault injection.
-import type { PipelinePorts } from "../ports/bundle.js";
-import type { ChangeFeed } from "../ports/change-feed.js";
-import { type Clock, systemClock } from "../ports/clock.js";
+import type { PipelinePorts } from "../../src/ports/bundle.js";
+import type { ChangeFeed } from "../../src/ports/change-feed.js";
+import { type Clock, systemClock } from "../../src/ports/clock.js";
 import { MemoryClaimDetail } from "./claim-detail.js";
 import { Faults, guarded } from "./faults.js";
 import { MemoryAuditLog } from "./memory-audit-log.js";

@@ -40,7 +40,8 @@ function adminCommand(command) {
 /** The createRole/updateRole body of one role definition, for database DB_NAME. */
 function privilegesOf(def) {
   return def.privileges.map((p) => ({
-    resource: { db: p.db || DB_NAME, collection: p.collection },
+    // `cluster: true`: a cluster-wide action (serverStatus for the oplog window), no documents.
+    resource: p.cluster === true ? { cluster: true } : { db: p.db || DB_NAME, collection: p.collection },
     actions: p.actions.slice(),
   }));
 }

@@ -160,14 +160,18 @@ describe.skipIf(!rs)("least-privilege MongoDB roles (auth-enabled replica set)",
     expect(again.commands.map((c) => Object.keys(c)[0])).toEqual(["updateRole", "updateRole"]);
     const info = await root.db("admin").command({ rolesInfo: "claimflowProcessor", showPrivileges: true });
     const privileges = info.roles[0].privileges as {
-      resource: { db: string; collection: string };
+      resource: { db?: string; collection?: string; cluster?: boolean };
       actions: string[];
     }[];
     const on = (db: string, collection: string) =>
       privileges.find((p) => p.resource.db === db && p.resource.collection === collection)?.actions.sort();
     expect(on(dbName, "claim_detail")).toEqual(["changeStream", "find", "update"]);
     expect(on(dbName, "patient")).toEqual(["find"]);
-    expect(on("local", "oplog.rs")).toEqual(["find"]);
+    // No document of the oplog (every write of the cluster, PHI included): the window comes from
+    // serverStatus on the cluster resource, and nothing at all is granted on the local database.
+    expect(on("local", "oplog.rs")).toBeUndefined();
+    expect(privileges.filter((p) => p.resource.db === "local")).toEqual([]);
+    expect(privileges.find((p) => p.resource.cluster === true)?.actions).toEqual(["serverStatus"]);
     expect(on(dbName, "processing_history")).not.toContain("remove");
 
     const admin = root.db("admin");
@@ -214,7 +218,7 @@ describe.skipIf(!rs)("least-privilege MongoDB roles (auth-enabled replica set)",
     });
     const proc = await startProcessor(config, { logger, metrics });
     await waitFor("150 emitted", async () => (await emittedCount(rootDb)) >= 150);
-    // One stats refresh has read the oplog window through local.oplog.rs.
+    // One stats refresh has read the oplog window (serverStatus, no oplog document read).
     await waitFor("the oplog window gauge", async () =>
       /claimflow_oplog_window_seconds [1-9]/.test(
         await metrics.registry.getSingleMetricAsString("claimflow_oplog_window_seconds"),
@@ -283,6 +287,18 @@ describe.skipIf(!rs)("least-privilege MongoDB roles (auth-enabled replica set)",
       await expectUnauthorized("another database", () =>
         asProcessor.db("other").collection("x").insertOne({}),
       );
+      // The oplog holds every write of the cluster (SSNs included): the processor cannot read it.
+      const oplogRead = await expectUnauthorized("read local.oplog.rs", () =>
+        asProcessor.db("local").collection("oplog.rs").findOne({}),
+      );
+      expect(oplogRead.message).toMatch(/not authorized on local/);
+      await expectUnauthorized("aggregate local.oplog.rs", () =>
+        asProcessor
+          .db("local")
+          .collection("oplog.rs")
+          .aggregate([{ $limit: 1 }])
+          .toArray(),
+      );
     } finally {
       await asProcessor.close();
     }
@@ -338,6 +354,9 @@ describe.skipIf(!rs)("least-privilege MongoDB roles (auth-enabled replica set)",
       );
       await expectUnauthorized("operator inserts history", () =>
         asOperator.db(dbName).collection("processing_history").insertOne({ claim_number: "X", version: 1 }),
+      );
+      await expectUnauthorized("operator reads local.oplog.rs", () =>
+        asOperator.db("local").collection("oplog.rs").findOne({}),
       );
     } finally {
       await asOperator.close();

@@ -22,6 +22,9 @@ export function registerRun(program: Command, setExit: (code: number) => void): 
       const handle = await startProcessor(config, { logger, handleSignals: true });
       const code = await handle.exited;
       logger.flush();
+      // A process-level fault (auth, unauthorized, a bug, an unsafe path, a document over
+      // 16 MiB): no retry fixes it, so one line on stderr says what and the exit code is 1.
+      if (handle.fault) process.stderr.write(`claimflow: ${handle.fault.message}\n`);
       setExit(code);
     });
 }

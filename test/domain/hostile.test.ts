@@ -12,6 +12,7 @@ import {
   parseNpiRecord,
   parsePatient,
 } from "../../src/domain/index.js";
+import { propertyRuns } from "../support/property-runs.js";
 import {
   claimDocArb,
   clientArb,
@@ -22,7 +23,7 @@ import {
   stringOf,
 } from "./arbitraries.js";
 
-const RUNS = 1000;
+const RUNS = propertyRuns(1000);
 
 type Path = readonly (string | number)[];
 type Parser = (doc: unknown) => ParseResult<unknown>;

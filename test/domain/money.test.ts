@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { parseClaim } from "../../src/domain/claim.js";
 import { decimalTextToCents, formatCents, MAX_CENTS, toCents } from "../../src/domain/money.js";
 import { claimDoc, lineDoc } from "../edi/builders.js";
+import { propertyRuns } from "../support/property-runs.js";
 
 const cents = (value: unknown) => toCents(value);
 
@@ -74,7 +75,7 @@ describe("toCents", () => {
         expect(cents(Number(text))).toEqual({ ok: true, cents: n });
         expect(decimalTextToCents(formatCents(n))).toEqual({ ok: true, cents: n });
       }),
-      { numRuns: 2000 },
+      { numRuns: propertyRuns(2000) },
     );
   });
 });

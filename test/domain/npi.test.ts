@@ -5,6 +5,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { isValidNpi, npiWithCheckDigit } from "../../src/domain/npi.js";
 import { parseNpiRecord } from "../../src/domain/npi-record.js";
+import { propertyRuns } from "../support/property-runs.js";
 
 /** Textbook Luhn over a digit string: double every second digit from the right. */
 function luhn(digits: string): boolean {
@@ -38,7 +39,7 @@ describe("NPI check digit", () => {
       fc.property(digits(10), (npi) => {
         expect(isValidNpi(npi)).toBe(luhn(`80840${npi}`));
       }),
-      { numRuns: 5000 },
+      { numRuns: propertyRuns(5000) },
     );
   });
 
@@ -56,7 +57,7 @@ describe("NPI check digit", () => {
           expect(isValidNpi(changed)).toBe(false);
         },
       ),
-      { numRuns: 2000 },
+      { numRuns: propertyRuns(2000) },
     );
   });
 

@@ -11,9 +11,10 @@ import { NotRenderableError } from "../../src/edi/render-errors.js";
 import { checkRenderable } from "../../src/edi/renderable.js";
 import { validate837 } from "../../src/edi/validate.js";
 import { type ClaimSetEntry, claimSetArb, type Doc } from "../domain/arbitraries.js";
+import { propertyRuns } from "../support/property-runs.js";
 import { batchOf, joined, must } from "./builders.js";
 
-const RUNS = 1000;
+const RUNS = propertyRuns(1000);
 
 function joinSet(clientDoc: Doc, entries: readonly ClaimSetEntry[]): JoinedClaim[] {
   const client: Client = must(parseClient(clientDoc), "generated client");

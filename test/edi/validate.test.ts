@@ -6,6 +6,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { render837 } from "../../src/edi/render.js";
 import { type Violation, validate837 } from "../../src/edi/validate.js";
+import { propertyRuns } from "../support/property-runs.js";
 import { batchClaim, batchOf, claimDoc, dependentDoc, joined, lineDoc } from "./builders.js";
 
 const X12_DIR = fileURLToPath(new URL("../fixtures/x12/", import.meta.url));
@@ -534,7 +535,7 @@ describe("validate837 rules (each corrupts a good file)", () => {
           for (const v of r.violations) expect(v.segment).toBeGreaterThanOrEqual(1);
         },
       ),
-      { numRuns: 1000 },
+      { numRuns: propertyRuns(1000) },
     );
   });
 });

@@ -1,0 +1,19 @@
+import { defineConfig } from "vitest/config";
+
+// The fast tests only (in-memory twins, no mongod): what `npm run mutation` runs against each
+// mutant. Integration, compliance, CLI, ops and observability tests start mongod or child
+// processes; they are minutes per run and would make a mutation run take days on 2 cores.
+export default defineConfig({
+  test: {
+    include: [
+      "test/domain/**/*.test.ts",
+      "test/edi/**/*.test.ts",
+      "test/pipeline/**/*.test.ts",
+      "test/memory/**/*.test.ts",
+      "test/domain-smoke.test.ts",
+    ],
+    testTimeout: 60_000,
+    // Property tests: 50 generated cases each instead of 1,000-5,000 (test/support/property-runs.ts).
+    env: { CLAIMFLOW_PROPERTY_RUNS: "50" },
+  },
+});

@@ -13,7 +13,7 @@ export default defineConfig({
       "test/domain-smoke.test.ts",
     ],
     testTimeout: 60_000,
-    // Property tests: 50 generated cases each instead of 1,000-5,000 (test/support/property-runs.ts).
-    env: { CLAIMFLOW_PROPERTY_RUNS: "50" },
+    // Property tests: 25 generated cases each instead of 1,000-5,000 (test/support/property-runs.ts).
+    env: { CLAIMFLOW_PROPERTY_RUNS: "25" },
   },
 });

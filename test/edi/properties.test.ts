@@ -195,7 +195,8 @@ describe("renderer properties", () => {
       ),
       { numRuns: RUNS },
     );
-  });
+    // 1,000 generated batches: about 20 s on an idle core, well over a minute on a loaded one.
+  }, 300_000);
 
   it("keeps the segment structure whatever the names and addresses hold", () => {
     fc.assert(

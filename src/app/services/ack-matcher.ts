@@ -38,13 +38,16 @@ export interface MatchContext {
 }
 
 /**
- * Our batches store the sender as the processor keyed it (ISA06, or ISA05+ISA06 as rendered);
- * the acknowledgement's ISA07/ISA08 name it back. Both forms are accepted, compared trimmed.
+ * Our batches store the sender as the processor keyed it: ISA06, or ISA05 and ISA06 as rendered
+ * (`ZZ*SENDER1`, ledger v2). The acknowledgement's ISA07/ISA08 name it back. Every form is
+ * accepted, compared without padding and case-insensitively (we render upper case).
  */
 export function senderMatches(batchSender: string, env: AckEnvelope): boolean {
-  const ours = batchSender.replace(/\s+/g, "");
-  const id = env.receiverId.replace(/\s+/g, "");
-  return ours === id || ours === `${env.receiverQualifier}${id}` || ours === `${env.receiverQualifier}:${id}`;
+  const norm = (v: string) => v.replace(/\s+/g, "").toUpperCase();
+  const ours = norm(batchSender);
+  const id = norm(env.receiverId);
+  const q = norm(env.receiverQualifier);
+  return [id, `${q}${id}`, `${q}:${id}`, `${q}*${id}`].includes(ours);
 }
 
 type Found = { batch: SentBatch } | { reason: UnmatchedReason };

@@ -11,6 +11,7 @@ import {
   type BatchRecord,
   type BatchState,
   DuplicateClaimsError,
+  type HistoryLookup,
   type Ledger,
 } from "../ports/ledger.js";
 import { COLLECTIONS } from "./collections.js";
@@ -62,45 +63,97 @@ export class MongoLedger implements Ledger {
   }
 
   async findEmitted(refs: readonly ClaimVersionRef[]): Promise<ClaimVersionRef[]> {
-    if (refs.length === 0) return [];
-    // One `$in` on the unique index's prefix, versions matched here: cheaper than a 500-way `$or`.
-    const wanted = new Set(refs.map(refKey));
+    return (await this.lookupHistory(refs)).emitted;
+  }
+
+  async lookupHistory(refs: readonly ClaimVersionRef[]): Promise<HistoryLookup> {
+    if (refs.length === 0) return { emitted: [], superseded: [] };
+    // One `$in` on the unique index's prefix, versions matched here: cheaper than a 500-way `$or`,
+    // and it returns every version of each claim, which is what "superseded" needs.
     const found = await this.history
       .find(
         { claim_number: { $in: [...new Set(refs.map((r) => r.claim_number))] } },
-        { projection: { _id: 0, claim_number: 1, version: 1 } },
+        { projection: { _id: 0, claim_number: 1, version: 1, batch_id: 1 } },
       )
       .toArray();
-    return found
-      .map((d) => ({ claim_number: d.claim_number, version: d.version }))
-      .filter((r) => wanted.has(refKey(r)));
+    if (found.length === 0) return { emitted: [], superseded: [] };
+    const newest = new Map<string, number>();
+    const batchOf = new Map<string, string>();
+    for (const d of found) {
+      const v = newest.get(d.claim_number);
+      if (v === undefined || d.version > v) newest.set(d.claim_number, d.version);
+      batchOf.set(refKey(d), d.batch_id);
+    }
+    const superseded = refs
+      .filter((r) => (newest.get(r.claim_number) ?? Number.NEGATIVE_INFINITY) > r.version)
+      .map((r) => ({ claim_number: r.claim_number, version: r.version }));
+    const candidates = refs.filter((r) => batchOf.has(refKey(r)));
+    if (candidates.length === 0) return { emitted: [], superseded };
+    // Emitted means "its batch is written" (the file exists); a row under a batch still
+    // `reserved` is not, and must never be billed as if it were.
+    const written = new Set(
+      (
+        await this.batches
+          .find(
+            {
+              batch_id: { $in: [...new Set(candidates.map((r) => batchOf.get(refKey(r)) as string))] },
+              state: "written",
+            },
+            { projection: { _id: 0, batch_id: 1 } },
+          )
+          .toArray()
+      ).map((b) => b.batch_id),
+    );
+    const emitted = candidates
+      .filter((r) => written.has(batchOf.get(refKey(r)) as string))
+      .map((r) => ({ claim_number: r.claim_number, version: r.version }));
+    return { emitted, superseded };
   }
 
-  async nextControlNumber(senderId: string): Promise<number> {
+  async nextControlNumber(senderKey: string): Promise<number> {
     // One `$inc` at a time per sender from this process: concurrent batches of one sender
     // would otherwise collide on the same counter document and burn time in server-side
     // write-conflict retries (seen stalling for seconds). Other processors still race safely.
-    const prev = this.counterQueue.get(senderId) ?? Promise.resolve();
-    const next = prev.catch(() => undefined).then(() => this.incrementCounter(senderId));
-    this.counterQueue.set(senderId, next);
+    const prev = this.counterQueue.get(senderKey) ?? Promise.resolve();
+    const next = prev.catch(() => undefined).then(() => this.incrementCounter(senderKey));
+    this.counterQueue.set(senderKey, next);
     try {
       return await next;
     } finally {
-      if (this.counterQueue.get(senderId) === next) this.counterQueue.delete(senderId);
+      if (this.counterQueue.get(senderKey) === next) this.counterQueue.delete(senderKey);
     }
   }
 
+  /** Sender keys whose counter has been raised past every legacy counter (once per process). */
+  private readonly seeded = new Set<string>();
+
   private readonly counterQueue = new Map<string, Promise<number>>();
 
-  private async incrementCounter(senderId: string): Promise<number> {
-    const res = await this.db
-      .collection<{ _id: string; seq: number }>(COLLECTIONS.counters)
-      .findOneAndUpdate(
-        { _id: `isa:${senderId}` },
-        { $inc: { seq: 1 } },
-        { upsert: true, returnDocument: "after" },
-      );
-    if (!res) throw new Error(`edi_counters returned no document for sender ${senderId}`);
+  private async incrementCounter(senderKey: string): Promise<number> {
+    const counters = this.db.collection<{ _id: string; seq: number }>(COLLECTIONS.counters);
+    const id = `${COUNTER_PREFIX}${senderKey}`;
+    if (!this.seeded.has(senderKey)) {
+      // Counters used to be keyed by the raw sender_id (`isa:<sender_id>`), so `acme pharm` and
+      // `ACME PHARM` counted apart though they render the same ISA06. Before the first number of
+      // a key, raise it to at least every legacy counter that renders to it ($max: never lowers,
+      // safe with other processors doing the same): a number is never reused across the change.
+      const isa06 = senderKey.slice(senderKey.indexOf("*") + 1).trim();
+      const legacy = await counters
+        .find(
+          { _id: { $regex: `^isa:\\s*${escapeRegex(isa06)}\\s*$`, $options: "i" } },
+          { projection: { seq: 1 } },
+        )
+        .toArray();
+      const floor = legacy.reduce((m, d) => Math.max(m, d.seq), 0);
+      if (floor > 0) await counters.updateOne({ _id: id }, { $max: { seq: floor } }, { upsert: true });
+      this.seeded.add(senderKey);
+    }
+    const res = await counters.findOneAndUpdate(
+      { _id: id },
+      { $inc: { seq: 1 } },
+      { upsert: true, returnDocument: "after" },
+    );
+    if (!res) throw new Error(`edi_counters returned no document for sender ${senderKey}`);
     return res.seq;
   }
 
@@ -146,7 +199,18 @@ export class MongoLedger implements Ledger {
       if (same) return;
       throw new BatchConflictError(batch.batchId, "batch_id");
     }
-    const duplicates = await this.findEmitted(batch.claims);
+    // Any history row collides, whatever its batch's state (findEmitted sees written ones only).
+    const wanted = new Set(batch.claims.map(refKey));
+    const duplicates = (
+      await this.history
+        .find(
+          { claim_number: { $in: batch.claims.map((c) => c.claim_number) } },
+          { projection: { _id: 0, claim_number: 1, version: 1 } },
+        )
+        .toArray()
+    )
+      .filter((r) => wanted.has(refKey(r)))
+      .map((r) => ({ claim_number: r.claim_number, version: r.version }));
     if (duplicates.length > 0) throw new DuplicateClaimsError(duplicates);
     const used = await this.batches.findOne({
       sender_id: batch.senderId,
@@ -171,9 +235,10 @@ export class MongoLedger implements Ledger {
     if (res.matchedCount === 0) throw new BatchNotFoundError(batchId);
   }
 
-  async findReserved(streamName?: string): Promise<BatchRecord[]> {
+  async findReserved(streamName?: string, createdBefore?: Date): Promise<BatchRecord[]> {
     const q: Document = { state: "reserved" };
     if (streamName !== undefined) q.stream_name = streamName;
+    if (createdBefore !== undefined) q.created_at = { $lt: createdBefore };
     const docs = await this.batches.find(q, { sort: { created_at: 1 } }).toArray();
     return docs.map((d) => this.fromDoc(d));
   }
@@ -181,6 +246,14 @@ export class MongoLedger implements Ledger {
   async findBatch(batchId: string): Promise<BatchRecord | null> {
     const d = await this.batches.findOne({ batch_id: batchId });
     return d ? this.fromDoc(d) : null;
+  }
+
+  async oldestReserved(): Promise<Date | null> {
+    const d = await this.batches.findOne(
+      { state: "reserved" },
+      { sort: { created_at: 1 }, projection: { _id: 0, created_at: 1 } },
+    );
+    return d ? d.created_at : null;
   }
 
   async countReserved(): Promise<number> {
@@ -241,6 +314,13 @@ export class MongoLedger implements Ledger {
       writtenAt: d.written_at,
     };
   }
+}
+
+/** edi_counters ids of the interchange sender keys (`isa:` ids are the legacy raw-sender ones). */
+export const COUNTER_PREFIX = "isa2:";
+
+function escapeRegex(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 function refKey(r: ClaimVersionRef): string {

@@ -44,6 +44,7 @@ export class Metrics {
   readonly oplogWindow: Gauge;
   readonly checkpointHeadroom: Gauge;
   readonly reservedBatches: Gauge;
+  readonly oldestReservedBatchAge: Gauge;
   readonly deadLetters: Gauge;
   readonly readyBacklog: Gauge;
   readonly lastFileTimestamp: Gauge;
@@ -182,6 +183,11 @@ export class Metrics {
     this.reservedBatches = new Gauge({
       name: "claimflow_reserved_batches",
       help: "Batches reserved in the ledger but not yet written (non-zero only briefly, or after a crash)",
+      registers,
+    });
+    this.oldestReservedBatchAge = new Gauge({
+      name: "claimflow_oldest_reserved_batch_age_seconds",
+      help: "Age of the oldest batch still reserved, any stream (0 when none); minutes means one is stuck",
       registers,
     });
     this.deadLetters = new Gauge({

@@ -1,7 +1,8 @@
-// One window in, at most one 837 file out — exactly once per claim version:
-//   dedupe → enrich ($in) → dead letters → render → reserve (one transaction: batch row with
-//   content + sha256, and the processing_history rows) → atomic file write → written/emitted
-//   → optional billed mark → ack.
+// One window in, 837 files out (one, or several when the stored content would grow too large)
+// — exactly once per claim version:
+//   dedupe (newest image) → history ($in: emitted / superseded) ‖ enrich ($in) → dead letters
+//   → render → reserve (one transaction: batch row with content + sha256, and the
+//   processing_history rows) → atomic file write → written → optional billed mark → ack.
 // A crash after `reserve` leaves a `reserved` batch that `recoverReserved` writes from its
 // stored content on the next start; a crash before it leaves nothing, and the unacked events
 // are read again. The unique {claim_number, version} index decides every race.
@@ -12,6 +13,7 @@ import { ContentIntegrityError, type DeadLetterReason, type InputIssue } from ".
 import type { ClaimVersionRef, JoinedClaim } from "../domain/joined-claim.js";
 import { render837 } from "../edi/render.js";
 import { checkRenderable } from "../edi/renderable.js";
+import { interchangeSenderKey } from "../edi/sender-key.js";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
 import { type BatchTrace, NOOP_BATCH_TRACE, startBatchTrace } from "../observability/tracing.js";
@@ -21,6 +23,7 @@ import type { Clock } from "../ports/clock.js";
 import { ContentUnreadableError } from "../ports/content-codec.js";
 import type { DeadLetterEntry, DeadLetterStore } from "../ports/dead-letters.js";
 import type { FileSink } from "../ports/file-sink.js";
+import type { LeaseStore } from "../ports/lease.js";
 import { BatchConflictError, type BatchRecord, DuplicateClaimsError, type Ledger } from "../ports/ledger.js";
 import type { Acker } from "./acker.js";
 import { batchPath } from "./batch-path.js";
@@ -52,17 +55,33 @@ export interface BatchProcessorDeps {
   readonly logger: Logger;
   /** Aborted at shutdown timeout: retries stop, unacked claims are read again on restart. */
   readonly signal?: AbortSignal;
+  /** Leases, to tell a retired or dead stream's reserved batches (finished here) from a live one's. */
+  readonly leases?: LeaseStore;
+  /** A batch's rendered content is split above this many bytes (default MAX_CONTENT_BYTES). */
+  readonly maxContentBytes?: number;
 }
 
 export interface BatchOutcome {
   readonly batchId?: string;
   readonly path?: string;
+  /** Every file's path when the window was split into several batches by size. */
+  readonly paths?: readonly string[];
   readonly emitted: number;
   readonly duplicates: number;
   readonly deadLettered: number;
 }
 
-const MAX_RESERVE_ATTEMPTS = 5;
+/**
+ * Rendered content above this is split into several batches. The batch row stores the content
+ * (sealed: a little larger), and a MongoDB document cannot exceed 16 MiB; 8 MiB leaves room
+ * for the envelope and the claim list. EDI_BATCH_SIZE=5000 with large claims reaches ~50 MB.
+ */
+export const MAX_CONTENT_BYTES = 8 * 1024 * 1024;
+
+interface Candidate {
+  readonly item: PendingClaim;
+  readonly joined: JoinedClaim;
+}
 
 export function newBatchId(): string {
   return `b${Date.now().toString(36)}${randomBytes(5).toString("hex")}`;
@@ -112,13 +131,14 @@ export class BatchProcessor {
     trace: BatchTrace,
   ): Promise<BatchOutcome> {
     const d = this.deps;
-    // The same claim can arrive twice in one window (several updates); keep its newest version
-    // so CLM01 stays unique in the file.
+    // The same claim can arrive twice in one window (several updates); keep its newest version,
+    // and of one version the image read last (items are in read order), so CLM01 stays unique
+    // in the file and the file carries what the claim says now.
     const newest = new Map<string, PendingClaim>();
     let duplicates = 0;
     for (const item of window.items) {
       const prev = newest.get(item.claim.claim_number);
-      if (!prev || item.claim.version > prev.claim.version) newest.set(item.claim.claim_number, item);
+      if (!prev || item.claim.version >= prev.claim.version) newest.set(item.claim.claim_number, item);
       if (prev) duplicates++;
     }
     let pending = [...newest.values()];
@@ -127,8 +147,8 @@ export class BatchProcessor {
     // already, and the joins. Joins of claims found emitted are dropped unused, before anything
     // (a dead letter included) is decided from them.
     const enrichStart = performance.now();
-    const [emitted, enrichedAll] = await Promise.all([
-      d.resilience.run(() => d.ledger.findEmitted(pending.map(refOf)), d.signal),
+    const [history, enrichedAll] = await Promise.all([
+      d.resilience.run(() => d.ledger.lookupHistory(pending.map(refOf)), d.signal),
       trace
         .step("enrich", () =>
           d.resilience.run(() => d.enricher.enrich(pending.map((p) => p.claim)), d.signal),
@@ -139,20 +159,30 @@ export class BatchProcessor {
         }),
     ]);
     let enriched = enrichedAll;
-    if (emitted.length > 0) {
-      const seen = new Set(emitted.map(keyOf));
-      const fresh = pending.map((p) => !seen.has(keyOf(refOf(p))));
-      const repeats = pending.filter((_, i) => !fresh[i]);
+    if (history.emitted.length > 0 || history.superseded.length > 0) {
+      const emitted = new Set(history.emitted.map(keyOf));
+      const superseded = new Set(history.superseded.map(keyOf));
+      const fresh = pending.map((p) => !emitted.has(keyOf(refOf(p))) && !superseded.has(keyOf(refOf(p))));
+      const repeats = pending.filter((p) => emitted.has(keyOf(refOf(p))));
+      const stale = pending.filter((p) => !emitted.has(keyOf(refOf(p))) && superseded.has(keyOf(refOf(p))));
       pending = pending.filter((_, i) => fresh[i]);
       enriched = enrichedAll.filter((_, i) => fresh[i]);
       duplicates += repeats.length;
-      // A crash between the file and the billed mark leaves claims ready: finish the mark now.
-      if (d.markBilled) await d.resilience.run(() => d.claims.markBilled(repeats.map(refOf)), d.signal);
+      if (stale.length > 0) {
+        // A newer version of the claim is billed already (a token reset into the past, a late
+        // event): the old version is never emitted after it.
+        d.metrics.eventsSkipped.inc({ reason: "superseded" }, stale.length);
+        log.info({ superseded: stale.length }, "older claim versions skipped: a newer version is billed");
+      }
+      // A crash between the file and the billed mark leaves claims ready: finish the mark now
+      // (only for versions whose batch is written: findEmitted never returns a reserved one).
+      if (d.markBilled && repeats.length > 0)
+        await d.resilience.run(() => d.claims.markBilled(repeats.map(refOf)), d.signal);
     }
     d.metrics.claimsDuplicate.inc(duplicates);
 
     const dead: DeadLetterEntry[] = [];
-    const joined: { item: PendingClaim; joined: JoinedClaim }[] = [];
+    const joined: Candidate[] = [];
     enriched.forEach((e, idx) => {
       const item = pending[idx] as PendingClaim;
       if (!e.ok) {
@@ -177,120 +207,181 @@ export class BatchProcessor {
       return { emitted: 0, duplicates, deadLettered: dead.length };
     }
 
-    const batch = await this.reserve(batchId, joined, log, trace);
-    if (!batch) {
+    const { batches, renderFailed } = await this.reserve(batchId, joined, log, trace);
+    if (batches.length === 0) {
       d.metrics.batches.inc({ outcome: "empty" });
-      return { emitted: 0, duplicates: duplicates + joined.length, deadLettered: dead.length };
+      return {
+        emitted: 0,
+        duplicates: duplicates + joined.length - renderFailed,
+        deadLettered: dead.length + renderFailed,
+      };
     }
-    trace.set({ claimCount: batch.claimCount });
-    await this.finish(batch, log, trace);
-    const now = d.clock.now().getTime();
-    for (const j of joined) {
-      if (batch.claims.some((c) => c.claim_number === j.item.claim.claim_number)) {
-        d.metrics.readyToFileLatency.observe(Math.max(0, now - j.item.eventTimeMs) / 1000);
+    let emitted = 0;
+    const paths: string[] = [];
+    for (const batch of batches) {
+      trace.set({ claimCount: batch.claimCount });
+      const batchLog =
+        batch.batchId === batchId ? log : log.child({ batchId: batch.batchId, splitFrom: batchId });
+      await this.finish(batch, batchLog, trace);
+      const now = d.clock.now().getTime();
+      const inBatch = new Set(batch.claims.map(keyOf));
+      for (const j of joined) {
+        if (inBatch.has(keyOf(refOf(j.item))))
+          d.metrics.readyToFileLatency.observe(Math.max(0, now - j.item.eventTimeMs) / 1000);
       }
+      d.metrics.claimsEmitted.inc(batch.claimCount);
+      d.metrics.batches.inc({ outcome: "written" });
+      d.metrics.batchSize.observe(batch.claimCount);
+      batchLog.info(
+        { path: batch.path, emitted: batch.claimCount, ms: now - started.getTime() },
+        "837 file written",
+      );
+      emitted += batch.claimCount;
+      paths.push(batch.path);
     }
-    d.metrics.claimsEmitted.inc(batch.claimCount);
-    d.metrics.batches.inc({ outcome: "written" });
-    d.metrics.batchSize.observe(batch.claimCount);
-    log.info(
-      { path: batch.path, emitted: batch.claimCount, ms: now - started.getTime() },
-      "837 file written",
-    );
+    const first = batches[0] as BatchRecord;
     return {
-      batchId: batch.batchId,
-      path: batch.path,
-      emitted: batch.claimCount,
-      duplicates: duplicates + (joined.length - batch.claimCount),
-      deadLettered: dead.length,
+      batchId: first.batchId,
+      path: first.path,
+      ...(batches.length > 1 ? { paths } : {}),
+      emitted,
+      duplicates: duplicates + (joined.length - emitted - renderFailed),
+      deadLettered: dead.length + renderFailed,
     };
   }
 
   /**
-   * Renders and reserves. On a duplicate-key conflict the conflicting claims are dropped and
-   * the rest re-rendered under a fresh control number (gaps are allowed, reuse never). The
-   * batch id stays: a reservation that failed on a duplicate committed nothing under it.
+   * Renders and reserves, as many batches as the content size needs (usually one). On a
+   * duplicate-key conflict exactly the conflicting claims are dropped and the rest re-rendered
+   * under a fresh control number (gaps are allowed, reuse never). There is no attempt limit:
+   * every conflict removes at least one claim, so the loop ends, and no claim is ever dropped
+   * unreserved. A claim the renderer throws on is dead-lettered alone, not its whole window.
    */
   private async reserve(
     batchId: string,
-    joined: readonly { item: PendingClaim; joined: JoinedClaim }[],
+    joined: readonly Candidate[],
     log: Logger,
     trace: BatchTrace,
-  ): Promise<BatchRecord | null> {
+  ): Promise<{ batches: BatchRecord[]; renderFailed: number }> {
     const d = this.deps;
-    let claims = joined.map((j) => j.joined);
-    for (let attempt = 1; attempt <= MAX_RESERVE_ATTEMPTS && claims.length > 0; attempt++) {
-      const first = claims[0] as JoinedClaim;
-      const client = first.client;
-      const senderId = client.isa.sender_id;
-      const controlNumber = await d.resilience.run(() => d.ledger.nextControlNumber(senderId), d.signal);
-      const createdAt = d.clock.now();
-      let content: string;
-      try {
-        content = trace.stepSync("render", () =>
-          render837({ batchId, client, claims, controlNumber, createdAt }),
-        );
-      } catch (err) {
-        // A renderer bug must not crash-loop the processor on one batch: park it for a person.
-        log.error({ err: errorSummary(err) }, "renderer failed; batch sent to dead_letters");
-        const issue = { path: "", message: `renderer failed (${err instanceof Error ? err.name : "error"})` };
-        await d.resilience.run(
-          () =>
-            d.deadLetters.record(
-              claims.map((c) => deadLetterOf(c.claim, "not_renderable", [issue])),
-              d.clock.now(),
-            ),
-          d.signal,
-        );
-        d.metrics.claimsDeadLettered.inc({ reason: "not_renderable" }, claims.length);
-        return null;
-      }
-      const record: BatchRecord = {
-        batchId,
-        state: "reserved",
-        streamName: d.streamName,
-        groupId: first.claim.group_id,
-        clientId: first.claim.client_id,
-        senderId,
-        isaControlNumber: controlNumber,
-        gsControlNumber: controlNumber,
-        path: batchPath(first.claim.group_id, first.claim.client_id, controlNumber, createdAt),
-        content,
-        sha256: sha256(content),
-        claims: claims.map((c) => ({ claim_number: c.claim.claim_number, version: c.claim.version })),
-        claimCount: claims.length,
-        createdAt,
-      };
-      try {
-        await trace
-          .step("commit", () =>
-            d.resilience.run(async () => {
-              try {
-                await d.ledger.reserve(record);
-              } catch (err) {
-                // Not failures to retry: a duplicate is handled below; a batch conflict (a control
-                // number used before, edi_counters lowered by hand) needs a person, so it stops us.
-                if (err instanceof DuplicateClaimsError || err instanceof BatchConflictError) return err;
-                throw err;
-              }
-              return undefined;
-            }, d.signal),
-          )
-          .then((dup) => {
-            if (dup) throw dup;
+    const maxBytes = d.maxContentBytes ?? MAX_CONTENT_BYTES;
+    const out: BatchRecord[] = [];
+    let renderFailed = 0;
+    const parts: JoinedClaim[][] = [joined.map((j) => j.joined)];
+    while (parts.length > 0) {
+      let claims = parts.shift() as JoinedClaim[];
+      // The first batch keeps the window's id (its log lines already carry it); a split part
+      // gets its own. A reservation that failed on a duplicate committed nothing under its id.
+      const id = out.some((b) => b.batchId === batchId) ? newBatchId() : batchId;
+      while (claims.length > 0) {
+        const first = claims[0] as JoinedClaim;
+        const client = first.client;
+        const senderKey = interchangeSenderKey(client);
+        if (senderKey === undefined) {
+          // checkRenderable refuses such a client first; kept so a gap there cannot mis-key counters.
+          renderFailed += await this.renderFailure(claims, new Error("sender id not renderable"), log);
+          break;
+        }
+        const controlNumber = await d.resilience.run(() => d.ledger.nextControlNumber(senderKey), d.signal);
+        const createdAt = d.clock.now();
+        let content: string;
+        try {
+          content = trace.stepSync("render", () =>
+            render837({ batchId: id, client, claims, controlNumber, createdAt }),
+          );
+        } catch (err) {
+          // A renderer bug must not crash-loop the processor nor sink the whole window: find the
+          // claims it fails on (each alone), park those for a person, render the rest again.
+          const bad = claims.filter((c) => {
+            try {
+              render837({ batchId: id, client, claims: [c], controlNumber, createdAt });
+              return false;
+            } catch {
+              return true;
+            }
           });
-        return record;
-      } catch (err) {
-        if (!(err instanceof DuplicateClaimsError)) throw err;
-        const dup = new Set(err.duplicates.map(keyOf));
-        d.metrics.claimsDuplicate.inc(err.duplicates.length);
-        log.info({ duplicates: err.duplicates.length }, "claims emitted concurrently; re-rendering");
+          const failing = bad.length > 0 ? bad : claims;
+          renderFailed += await this.renderFailure(failing, err, log);
+          const gone = new Set(failing);
+          claims = claims.filter((c) => !gone.has(c));
+          continue;
+        }
+        if (claims.length > 1 && Buffer.byteLength(content, "utf8") > maxBytes) {
+          // Too large to store in one batch row: two halves, each split again if need be.
+          const half = Math.ceil(claims.length / 2);
+          parts.unshift(claims.slice(0, half), claims.slice(half));
+          log.info(
+            { claims: claims.length, bytes: Buffer.byteLength(content, "utf8") },
+            "batch split by size",
+          );
+          break;
+        }
+        const record: BatchRecord = {
+          batchId: id,
+          state: "reserved",
+          streamName: d.streamName,
+          groupId: first.claim.group_id,
+          clientId: first.claim.client_id,
+          senderId: senderKey,
+          isaControlNumber: controlNumber,
+          gsControlNumber: controlNumber,
+          path: batchPath(first.claim.group_id, first.claim.client_id, senderKey, controlNumber, createdAt),
+          content,
+          sha256: sha256(content),
+          claims: claims.map((c) => ({ claim_number: c.claim.claim_number, version: c.claim.version })),
+          claimCount: claims.length,
+          createdAt,
+        };
+        const conflict = await trace.step("commit", () =>
+          d.resilience.run(async () => {
+            try {
+              await d.ledger.reserve(record);
+            } catch (err) {
+              // Not failures to retry: a duplicate is handled below; a batch conflict (a control
+              // number used before, edi_counters lowered by hand) needs a person, so it stops us.
+              if (err instanceof DuplicateClaimsError || err instanceof BatchConflictError) return err;
+              throw err;
+            }
+            return undefined;
+          }, d.signal),
+        );
+        if (conflict === undefined) {
+          out.push(record);
+          break;
+        }
+        if (!(conflict instanceof DuplicateClaimsError)) throw conflict;
+        const dup = new Set(conflict.duplicates.map(keyOf));
+        const before = claims.length;
         claims = claims.filter(
           (c) => !dup.has(keyOf({ claim_number: c.claim.claim_number, version: c.claim.version })),
         );
+        // A ledger that reports no claim of this batch as the duplicate would loop for ever.
+        if (claims.length === before) throw conflict;
+        d.metrics.claimsDuplicate.inc(before - claims.length);
+        log.info({ duplicates: before - claims.length }, "claims reserved concurrently; re-rendering");
       }
     }
-    return null;
+    return { batches: out, renderFailed };
+  }
+
+  /** Dead-letters claims the renderer failed on; returns how many. */
+  private async renderFailure(claims: readonly JoinedClaim[], err: unknown, log: Logger): Promise<number> {
+    const d = this.deps;
+    log.error(
+      { err: errorSummary(err), claims: claims.length },
+      "renderer failed; claims sent to dead_letters",
+    );
+    const issue = { path: "", message: `renderer failed (${err instanceof Error ? err.name : "error"})` };
+    await d.resilience.run(
+      () =>
+        d.deadLetters.record(
+          claims.map((c) => deadLetterOf(c.claim, "not_renderable", [issue])),
+          d.clock.now(),
+        ),
+      d.signal,
+    );
+    d.metrics.claimsDeadLettered.inc({ reason: "not_renderable" }, claims.length);
+    return claims.length;
   }
 
   /** File, then written/emitted, then the billed mark and the audit row. Idempotent. `log` carries the batch id. */
@@ -326,14 +417,54 @@ export class BatchProcessor {
     await Promise.all([billed, audited]);
   }
 
-  /** Startup recovery: every batch still `reserved` is written from its stored content. */
+  /** Startup recovery: every batch of this stream still `reserved` is written from its stored content. */
   async recoverReserved(): Promise<number> {
     const d = this.deps;
     const reserved = await d.resilience.run(() => d.ledger.findReserved(d.streamName), d.signal);
+    await this.recover(reserved);
+    return reserved.length;
+  }
+
+  /**
+   * Batches of other streams left `reserved` for at least `minAgeMs` whose stream holds no live
+   * lease (renamed, retired, or its processor died and nobody took over) are written here. A
+   * live stream's batches are its own processor's to finish. Finishing is idempotent, so racing
+   * another processor doing the same (or the owner coming back) writes the same file once.
+   */
+  async recoverOrphans(minAgeMs: number): Promise<number> {
+    const d = this.deps;
+    if (!d.leases) return 0;
+    const leases = d.leases;
+    const now = d.clock.now();
+    const reserved = await d.resilience.run(
+      () => d.ledger.findReserved(undefined, new Date(now.getTime() - minAgeMs)),
+      d.signal,
+    );
+    const others = reserved.filter((b) => b.streamName !== d.streamName);
+    if (others.length === 0) return 0;
+    const live = new Map<string, boolean>();
+    for (const stream of new Set(others.map((b) => b.streamName))) {
+      const lease = await d.resilience.run(() => leases.current(stream), d.signal);
+      // Judged by the store's clock (lease.live), as the lease keeper judges it.
+      live.set(stream, lease?.live === true);
+    }
+    const orphans = others.filter((b) => live.get(b.streamName) === false);
+    if (orphans.length > 0) {
+      d.logger.warn(
+        { batches: orphans.length, streams: [...new Set(orphans.map((b) => b.streamName))] },
+        "finishing reserved batches of streams without a live processor",
+      );
+      await this.recover(orphans);
+    }
+    return orphans.length;
+  }
+
+  private async recover(reserved: readonly BatchRecord[]): Promise<void> {
+    const d = this.deps;
     for (const batch of reserved) {
       const trace = startBatchTrace({
         batchId: batch.batchId,
-        streamName: d.streamName,
+        streamName: batch.streamName,
         groupId: batch.groupId,
         clientId: batch.clientId,
         claimCount: batch.claimCount,
@@ -344,7 +475,10 @@ export class BatchProcessor {
         await trace.run(() => this.finish(batch, log, trace));
         d.metrics.batches.inc({ outcome: "recovered" });
         d.metrics.claimsEmitted.inc(batch.claimCount);
-        log.info({ path: batch.path, claims: batch.claimCount }, "recovered reserved batch");
+        log.info(
+          { path: batch.path, claims: batch.claimCount, stream: batch.streamName },
+          "recovered reserved batch",
+        );
       } catch (err) {
         // Never a crash loop: a batch that cannot be read (corrupt, or its key is not configured)
         // stays reserved, its claims stay claimed, and `status` keeps showing it.
@@ -360,7 +494,6 @@ export class BatchProcessor {
         );
       }
     }
-    return reserved.length;
   }
 }
 

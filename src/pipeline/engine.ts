@@ -42,6 +42,9 @@ import { windowByGroup } from "./windows.js";
  */
 export const DEFAULT_BATCH_CONCURRENCY = 8;
 
+/** Reserved batches of a stream without a live lease are finished by an active processor after this long. */
+export const DEFAULT_ORPHAN_MIN_AGE_MS = 60_000;
+
 export interface EngineOptions {
   readonly streamName: string;
   readonly groupFilter?: string | undefined;
@@ -57,6 +60,12 @@ export interface EngineOptions {
   readonly leaseTtlMs?: number;
   /** How often gauges backed by queries (reserved, dead letters, oplog window, backlog) refresh. */
   readonly statsIntervalMs?: number;
+  /** How often reserved batches of streams without a live lease are looked for (default 60 s). */
+  readonly orphanSweepMs?: number;
+  /** A reserved batch is an orphan candidate only once this old (default 60 s). */
+  readonly orphanMinAgeMs?: number;
+  /** Rendered content per batch above this is split (default MAX_CONTENT_BYTES; tests lower it). */
+  readonly maxContentBytes?: number;
   readonly scanPageSize?: number;
   readonly resilience?: {
     breakAfter?: number;
@@ -91,6 +100,7 @@ export class Engine {
   private subscription: Subscription | undefined;
   private checkpointTimer: NodeJS.Timeout | undefined;
   private statsTimer: NodeJS.Timeout | undefined;
+  private orphanTimer: NodeJS.Timeout | undefined;
   private savedVersion = -1;
   private lastSavedAt: Date | undefined;
   private stopPromise: Promise<void> | undefined;
@@ -130,6 +140,8 @@ export class Engine {
       metrics,
       logger,
       signal: this.abort.signal,
+      leases: ports.leases,
+      ...(opts.maxContentBytes !== undefined ? { maxContentBytes: opts.maxContentBytes } : {}),
     });
     this.source = new ClaimSource({
       streamName: opts.streamName,
@@ -203,7 +215,11 @@ export class Engine {
     this.state = "recovering";
     let recovered: number;
     try {
+      // Temp files of a killed process hold PHI and belong to no batch: they go first.
+      const stale = await this.deps.ports.sink.removeStaleTemps();
+      if (stale > 0) logger.warn({ files: stale }, "removed temp files left by a killed process");
       recovered = await this.processor.recoverReserved();
+      await this.processor.recoverOrphans(this.opts.orphanMinAgeMs ?? DEFAULT_ORPHAN_MIN_AGE_MS);
     } catch (err) {
       if (this.abort.signal.aborted) return;
       throw err;
@@ -361,6 +377,10 @@ export class Engine {
       refreshing = true;
       try {
         metrics.reservedBatches.set(await ports.ledger.countReserved());
+        const oldest = await ports.ledger.oldestReserved();
+        metrics.oldestReservedBatchAge.set(
+          oldest ? Math.max(0, (this.deps.clock.now().getTime() - oldest.getTime()) / 1000) : 0,
+        );
         metrics.deadLetters.set(await ports.deadLetters.count());
         if (ports.stats) {
           const win = await ports.stats.oplogWindowSeconds();
@@ -383,6 +403,24 @@ export class Engine {
     void refreshStats();
     this.statsTimer = setInterval(() => void refreshStats(), this.opts.statsIntervalMs ?? 15_000);
     this.statsTimer.unref();
+    // Another stream's batch left reserved (its processor died, its stream was renamed or
+    // retired) is finished by whichever processor is active, within a sweep or two.
+    let sweeping = false;
+    this.orphanTimer = setInterval(() => {
+      if (sweeping) return;
+      sweeping = true;
+      void this.processor
+        .recoverOrphans(this.opts.orphanMinAgeMs ?? DEFAULT_ORPHAN_MIN_AGE_MS)
+        .catch((err) => {
+          if (this.abort.signal.aborted) return;
+          metrics.mongoErrors.inc({ operation: "orphan_sweep" });
+          logger.warn({ err: errorSummary(err) }, "orphan batch sweep failed; will retry");
+        })
+        .finally(() => {
+          sweeping = false;
+        });
+    }, this.opts.orphanSweepMs ?? 60_000);
+    this.orphanTimer.unref();
   }
 
   /** Saves the low-watermark position when it moved since the last save. */
@@ -453,6 +491,7 @@ export class Engine {
       await drained;
       clearInterval(this.checkpointTimer);
       clearInterval(this.statsTimer);
+      clearInterval(this.orphanTimer);
       if (!this.abort.signal.aborted) {
         await this.resilience
           .run(
@@ -466,6 +505,7 @@ export class Engine {
       clearTimeout(deadline);
       clearInterval(this.checkpointTimer);
       clearInterval(this.statsTimer);
+      clearInterval(this.orphanTimer);
       // A failure (e.g. the shutdown timeout cut a batch short) stays visible as such.
       if ((this.state as EngineState) !== "failed") this.state = "stopped";
       this.resolveDone();
@@ -482,6 +522,7 @@ export class Engine {
     void this.lease.release();
     clearInterval(this.checkpointTimer);
     clearInterval(this.statsTimer);
+    clearInterval(this.orphanTimer);
     this.rejectDone(err);
   }
 }

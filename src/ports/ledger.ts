@@ -72,11 +72,28 @@ export class BatchNotFoundError extends Error {
   }
 }
 
+/** What processing_history says about some claim versions (see `Ledger.lookupHistory`). */
+export interface HistoryLookup {
+  /** In a `written` batch: emitted, a file exists. */
+  readonly emitted: ClaimVersionRef[];
+  /** A higher version of the same claim is in processing_history (reserved or written). */
+  readonly superseded: ClaimVersionRef[];
+}
+
 export interface Ledger {
-  /** The subset of refs already in processing_history. */
+  /**
+   * The subset of refs whose batch is `written` (emitted: their file exists). A version only
+   * reserved (its batch not yet written) is not in it: billing it now could bill a claim whose
+   * file never comes.
+   */
   findEmitted(refs: readonly ClaimVersionRef[]): Promise<ClaimVersionRef[]>;
-  /** Next control number for a sender (atomic `$inc`; gaps allowed, never reused). */
-  nextControlNumber(senderId: string): Promise<number>;
+  /** `findEmitted`, plus which refs a newer version of the same claim supersedes; one read. */
+  lookupHistory(refs: readonly ClaimVersionRef[]): Promise<HistoryLookup>;
+  /**
+   * Next control number for an interchange sender key (`interchangeSenderKey`: ISA05 + ISA06
+   * as rendered; atomic `$inc`; gaps allowed, never reused).
+   */
+  nextControlNumber(senderKey: string): Promise<number>;
   /**
    * In one transaction: insert the batch (state `reserved`) and one processing_history row per
    * claim. Throws DuplicateClaimsError (and inserts nothing) if any claim version exists,
@@ -86,8 +103,13 @@ export interface Ledger {
   reserve(batch: BatchRecord): Promise<void>;
   /** Batch → `written`, its history rows → `emitted`. Idempotent; BatchNotFoundError if unknown. */
   markWritten(batchId: string, at: Date): Promise<void>;
-  /** Batches still `reserved` (crash between reserve and write), oldest first. */
-  findReserved(streamName?: string): Promise<BatchRecord[]>;
+  /**
+   * Batches still `reserved` (crash between reserve and write), oldest first; of one stream
+   * when `streamName` is given, created before `createdBefore` when given.
+   */
+  findReserved(streamName?: string, createdBefore?: Date): Promise<BatchRecord[]>;
+  /** Creation time of the oldest `reserved` batch, null when there is none. */
+  oldestReserved(): Promise<Date | null>;
   findBatch(batchId: string): Promise<BatchRecord | null>;
   countReserved(): Promise<number>;
 }

@@ -1,19 +1,28 @@
-// FileSink on the local file system: temp file (mode 0640, whatever the umask), fsync, rename,
-// fsync of the directory. A reader (or an SFTP pickup job) never sees a partial file, and a
-// crash leaves either the old state or the whole new file.
+// FileSink on the local file system: temp file (mode 0640, whatever the umask), fsync, then a
+// hard link to the final name, which never replaces an existing file (rename would), and an
+// fsync of the directory. A reader (or an SFTP pickup job) never sees a partial file, a crash
+// leaves either the old state or the whole new file, and a path that already holds different
+// content is a FileConflictError, the existing file untouched. Directories inside the output
+// directory must be real directories: a symlink there is refused, never followed.
 import { randomBytes } from "node:crypto";
-import { chmod, mkdir, open, readFile, rename, rm } from "node:fs/promises";
-import { dirname, resolve, sep } from "node:path";
+import type { Dirent } from "node:fs";
+import { chmod, link, lstat, mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
+import { dirname, join, relative, resolve, sep } from "node:path";
 import { ClaimflowError } from "../domain/errors.js";
-import type { FileSink } from "../ports/file-sink.js";
+import { FileConflictError, type FileSink } from "../ports/file-sink.js";
 
 export const FILE_MODE = 0o640;
 export const DIR_MODE = 0o750;
 
+/** `<final name>.<pid>.<8 hex>.tmp`: the temp files this sink creates, and the only ones it removes. */
+const TEMP_NAME = /\.837\.(\d+)\.[0-9a-f]{8}\.tmp$/;
+/** A temp file this old is stale even if its pid is alive (pids are reused; other hosts). */
+const STALE_AFTER_MS = 10 * 60_000;
+
 export class UnsafeOutputPathError extends ClaimflowError {
   readonly code = "UNSAFE_OUTPUT_PATH";
   constructor(readonly relativePath: string) {
-    super(`refusing to write outside the output directory: ${relativePath}`);
+    super(`refusing to write outside the output directory or through a symlink: ${relativePath}`);
   }
 }
 
@@ -33,22 +42,53 @@ export class FsFileSink implements FileSink {
   async write(relativePath: string, content: string): Promise<void> {
     const full = this.resolveSafe(relativePath);
     const dir = dirname(full);
-    await this.ensureDir(dir);
+    await this.ensureDir(dir, relativePath);
     const tmp = `${full}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+    // "wx" is O_CREAT|O_EXCL: it fails on an existing name, a symlink included, never follows one.
     const fh = await open(tmp, "wx", FILE_MODE);
     try {
-      // The umask may have removed bits from FILE_MODE at open; set exactly 0640.
-      await fh.chmod(FILE_MODE);
-      await fh.writeFile(content, "utf8");
-      await fh.sync();
-    } catch (err) {
-      await fh.close().catch(() => undefined);
+      try {
+        // The umask may have removed bits from FILE_MODE at open; set exactly 0640.
+        await fh.chmod(FILE_MODE);
+        await fh.writeFile(content, "utf8");
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await this.publish(tmp, full, relativePath, content);
+    } finally {
+      // The temp file holds PHI: it goes whatever happened (after a link it is a second name).
       await rm(tmp, { force: true });
-      throw err;
     }
-    await fh.close();
-    await rename(tmp, full);
     await syncDir(dir);
+  }
+
+  /** Gives the temp file its final name without ever replacing a different file. */
+  private async publish(tmp: string, full: string, relativePath: string, content: string): Promise<void> {
+    try {
+      await link(tmp, full);
+      return;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "EEXIST") return this.checkSame(full, relativePath, content);
+      // File systems without hard links: check, then rename (a narrow race, not a silent loss
+      // of an older file in the common case).
+      if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EOPNOTSUPP" && code !== "ENOSYS") throw err;
+    }
+    const exists = await lstat(full).then(
+      () => true,
+      (e: NodeJS.ErrnoException) => (e.code === "ENOENT" ? false : Promise.reject(e)),
+    );
+    if (exists) return this.checkSame(full, relativePath, content);
+    await rename(tmp, full);
+  }
+
+  /** The same content again (a retry or a recovery) is fine; anything else is a conflict. */
+  private async checkSame(full: string, relativePath: string, content: string): Promise<void> {
+    const st = await lstat(full);
+    if (!st.isFile()) throw new FileConflictError(relativePath);
+    const existing = await readFile(full, "utf8");
+    if (existing !== content) throw new FileConflictError(relativePath);
   }
 
   async read(relativePath: string): Promise<string | null> {
@@ -60,9 +100,40 @@ export class FsFileSink implements FileSink {
     }
   }
 
+  async removeStaleTemps(): Promise<number> {
+    let removed = 0;
+    const now = Date.now();
+    const walk = async (dir: string): Promise<void> => {
+      let entries: Dirent[];
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === "ENOENT") return;
+        throw err;
+      }
+      for (const e of entries) {
+        const p = join(dir, e.name);
+        // Symlinks are never followed (isDirectory/isFile of a Dirent describe the link itself).
+        if (e.isDirectory()) await walk(p);
+        else if (e.isFile()) {
+          const m = TEMP_NAME.exec(e.name);
+          if (!m) continue;
+          const pid = Number(m[1]);
+          if (pid === process.pid) continue;
+          const age = now - (await stat(p).catch(() => ({ mtimeMs: now }))).mtimeMs;
+          if (pidAlive(pid) && age < STALE_AFTER_MS) continue;
+          await rm(p, { force: true });
+          removed++;
+        }
+      }
+    };
+    await walk(this.root);
+    return removed;
+  }
+
   private readonly knownDirs = new Set<string>();
 
-  private async ensureDir(dir: string): Promise<void> {
+  private async ensureDir(dir: string, relativePath: string): Promise<void> {
     if (this.knownDirs.has(dir)) return;
     const created = await mkdir(dir, { recursive: true, mode: DIR_MODE });
     if (created !== undefined) {
@@ -77,7 +148,24 @@ export class FsFileSink implements FileSink {
       // The new directory's entry must be durable in its parent too.
       await syncDir(dirname(created));
     }
+    // Every directory below the root must be a real one: a symlink (planted, or left by a
+    // migration) would send PHI somewhere nobody looks.
+    let d = this.root;
+    for (const part of relative(this.root, dir).split(sep)) {
+      if (part === "") continue;
+      d = join(d, part);
+      if (!(await lstat(d)).isDirectory()) throw new UnsafeOutputPathError(relativePath);
+    }
     this.knownDirs.add(dir);
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

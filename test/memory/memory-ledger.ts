@@ -7,6 +7,7 @@ import {
   BatchNotFoundError,
   type BatchRecord,
   DuplicateClaimsError,
+  type HistoryLookup,
   type Ledger,
 } from "../../src/ports/ledger.js";
 
@@ -36,8 +37,24 @@ export class MemoryLedger implements Ledger {
 
   async findEmitted(refs: readonly ClaimVersionRef[]): Promise<ClaimVersionRef[]> {
     return refs
-      .filter((r) => this.historyRows.has(keyOf(r)))
+      .filter((r) => {
+        const row = this.historyRows.get(keyOf(r));
+        return row !== undefined && this.batches.get(row.batchId)?.state === "written";
+      })
       .map((r) => ({ claim_number: r.claim_number, version: r.version }));
+  }
+
+  async lookupHistory(refs: readonly ClaimVersionRef[]): Promise<HistoryLookup> {
+    const emitted = await this.findEmitted(refs);
+    const newest = new Map<string, number>();
+    for (const row of this.historyRows.values()) {
+      const v = newest.get(row.claim_number);
+      if (v === undefined || row.version > v) newest.set(row.claim_number, row.version);
+    }
+    const superseded = refs
+      .filter((r) => (newest.get(r.claim_number) ?? Number.NEGATIVE_INFINITY) > r.version)
+      .map((r) => ({ claim_number: r.claim_number, version: r.version }));
+    return { emitted, superseded };
   }
 
   async nextControlNumber(senderId: string): Promise<number> {
@@ -92,9 +109,14 @@ export class MemoryLedger implements Ledger {
     }
   }
 
-  async findReserved(streamName?: string): Promise<BatchRecord[]> {
+  async findReserved(streamName?: string, createdBefore?: Date): Promise<BatchRecord[]> {
     return [...this.batches.values()]
-      .filter((b) => b.state === "reserved" && (streamName === undefined || b.streamName === streamName))
+      .filter(
+        (b) =>
+          b.state === "reserved" &&
+          (streamName === undefined || b.streamName === streamName) &&
+          (createdBefore === undefined || b.createdAt.getTime() < createdBefore.getTime()),
+      )
       .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.batchId < b.batchId ? -1 : 1))
       .map((b) => structuredClone(b));
   }
@@ -102,6 +124,13 @@ export class MemoryLedger implements Ledger {
   async findBatch(batchId: string): Promise<BatchRecord | null> {
     const b = this.batches.get(batchId);
     return b ? structuredClone(b) : null;
+  }
+
+  async oldestReserved(): Promise<Date | null> {
+    let oldest: Date | null = null;
+    for (const b of this.batches.values())
+      if (b.state === "reserved" && (oldest === null || b.createdAt < oldest)) oldest = new Date(b.createdAt);
+    return oldest;
   }
 
   async countReserved(): Promise<number> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { FileConflictError } from "../../src/ports/file-sink.js";
 import { InjectedFaultError } from "./faults.js";
-import { FileOverwriteError } from "./memory-file-sink.js";
 import { createMemoryPorts } from "./memory-ports.js";
 
 const claim = (n: number, extra: Record<string, unknown> = {}) => ({
@@ -140,7 +140,7 @@ describe("MemoryFileSink", () => {
     await ports.sink.write("G/20250101/C-000000001.837", "ISA...");
     expect(db.files.writes.get("G/20250101/C-000000001.837")).toBe(2);
     await expect(ports.sink.write("G/20250101/C-000000001.837", "other")).rejects.toBeInstanceOf(
-      FileOverwriteError,
+      FileConflictError,
     );
     await expect(ports.sink.write("../escape.837", "x")).rejects.toBeInstanceOf(RangeError);
     expect(await ports.sink.read("G/20250101/C-000000001.837")).toBe("ISA...");

@@ -21,8 +21,6 @@ import { MemoryStats } from "./memory-stats.js";
 export interface MemoryPortsOptions extends MemoryChangeFeedOptions {
   /** Drives cluster times, wall times and the billed mark's updated_at. */
   readonly clock?: Clock;
-  /** Fail a write that would replace a file with different content (default true). */
-  readonly forbidOverwrite?: boolean;
 }
 
 /** Reference data and claims in the shape src/seed/synthetic.ts generates. */
@@ -66,7 +64,7 @@ export function createMemoryPorts(opts: MemoryPortsOptions = {}): { ports: Pipel
   const ledger = new MemoryLedger();
   const checkpoints = new MemoryCheckpointStore();
   const deadLetters = new MemoryDeadLetters();
-  const files = new MemoryFileSink({ forbidOverwrite: opts.forbidOverwrite ?? true });
+  const files = new MemoryFileSink();
   const leases = new MemoryLeaseStore(clock);
   const audit = new MemoryAuditLog();
   const stats = new MemoryStats(claims);
@@ -90,10 +88,12 @@ export function createMemoryPorts(opts: MemoryPortsOptions = {}): { ports: Pipel
       checkpoints: guarded(checkpoints, "checkpoints", faults, ["load", "save", "clear"]),
       ledger: guarded(ledger, "ledger", faults, [
         "findEmitted",
+        "lookupHistory",
         "nextControlNumber",
         "reserve",
         "markWritten",
         "findReserved",
+        "oldestReserved",
         "findBatch",
         "countReserved",
       ]),
@@ -106,7 +106,7 @@ export function createMemoryPorts(opts: MemoryPortsOptions = {}): { ports: Pipel
         "purgeBefore",
         "count",
       ]),
-      sink: guarded(files, "sink", faults, ["write", "read"]),
+      sink: guarded(files, "sink", faults, ["write", "read", "removeStaleTemps"]),
       leases: guarded(leases, "leases", faults, ["tryAcquire", "release", "current"]),
       audit: guarded(audit, "audit", faults, ["append", "list"]),
       stats: guarded(stats, "stats", faults, ["oplogWindowSeconds", "readyBacklog"]),

@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { parseClaim } from "../../src/domain/claim.js";
 import { render837 } from "../../src/edi/render.js";
+import { interchangeSenderKey } from "../../src/edi/sender-key.js";
 import { batchPath } from "../../src/pipeline/batch-path.js";
 import { sha256 } from "../../src/pipeline/batch-processor.js";
 import { Enricher } from "../../src/pipeline/enricher.js";
@@ -36,7 +37,8 @@ async function billElsewhere(ports: PipelinePorts, docs: Record<string, unknown>
   });
   const first = joined[0];
   if (!first) throw new Error("nothing to bill");
-  const controlNumber = await ports.ledger.nextControlNumber(first.client.isa.sender_id);
+  const senderKey = interchangeSenderKey(first.client) as string;
+  const controlNumber = await ports.ledger.nextControlNumber(senderKey);
   const createdAt = new Date();
   const content = render837({
     batchId: "elsewhere1",
@@ -45,14 +47,14 @@ async function billElsewhere(ports: PipelinePorts, docs: Record<string, unknown>
     controlNumber,
     createdAt,
   });
-  const path = batchPath(first.claim.group_id, first.claim.client_id, controlNumber, createdAt);
+  const path = batchPath(first.claim.group_id, first.claim.client_id, senderKey, controlNumber, createdAt);
   await ports.ledger.reserve({
     batchId: "elsewhere1",
     state: "reserved",
     streamName: "elsewhere",
     groupId: first.claim.group_id,
     clientId: first.claim.client_id,
-    senderId: first.client.isa.sender_id,
+    senderId: senderKey,
     isaControlNumber: controlNumber,
     gsControlNumber: controlNumber,
     path,

@@ -74,7 +74,8 @@ describe("Conditions that stop the processor", () => {
     );
     w.db.claims.insertMany(claims.slice(0, 2));
     await waitFor("first batch", () => emittedCount(w) === 2);
-    w.db.ledger.setCounter("SENDER1", 0);
+    // Counters are keyed by the interchange sender as rendered (ISA05*ISA06), as the batch row says.
+    w.db.ledger.setCounter(w.db.ledger.allBatches()[0]?.senderId as string, 0);
     w.db.claims.insertMany(claims.slice(2));
     const err = await engine.done.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BatchConflictError);

@@ -3,11 +3,18 @@
 // (each claim version in exactly one file, every file valid 837P).
 import pino from "pino";
 import { expect } from "vitest";
+import { parseClaim } from "../../src/domain/claim.js";
+import { render837 } from "../../src/edi/render.js";
+import { interchangeSenderKey } from "../../src/edi/sender-key.js";
 import { validate837 } from "../../src/edi/validate.js";
 import { Metrics } from "../../src/observability/metrics.js";
+import { batchPath } from "../../src/pipeline/batch-path.js";
+import { sha256 } from "../../src/pipeline/batch-processor.js";
 import { Engine, type EngineOptions } from "../../src/pipeline/engine.js";
+import { Enricher } from "../../src/pipeline/enricher.js";
 import type { PipelinePorts } from "../../src/ports/bundle.js";
 import { type Clock, systemClock } from "../../src/ports/clock.js";
+import type { BatchRecord } from "../../src/ports/ledger.js";
 import { generate, type SyntheticData } from "../../src/seed/synthetic.js";
 import { createMemoryPorts, type MemoryDb, type MemoryPortsOptions } from "../memory/memory-ports.js";
 
@@ -155,4 +162,67 @@ export async function checkOutput(db: MemoryDb): Promise<Set<string>> {
 /** Ready claim versions in claim_detail that the pipeline should bill. */
 export function readyVersions(docs: readonly Record<string, unknown>[]): Set<string> {
   return new Set(docs.map((d) => refKey(d.claim_number as string, (d.version as number | undefined) ?? 1)));
+}
+
+/**
+ * Renders `docs` (one client) and reserves them as another processor's batch of `streamName`
+ * would; with `write`, also writes its file and marks it written. Returns the batch.
+ */
+export async function reserveElsewhere(
+  ports: PipelinePorts,
+  docs: readonly Record<string, unknown>[],
+  opts: { batchId: string; streamName: string; write?: boolean; createdAt?: Date },
+): Promise<BatchRecord> {
+  const claims = docs.map((d) => {
+    const p = parseClaim(d);
+    if (!p.ok) throw new Error("synthetic claim does not parse");
+    return p.value;
+  });
+  const joined = (await new Enricher(ports.lookups).enrich(claims)).map((e) => {
+    if (!e.ok) throw new Error(`synthetic claim not enrichable: ${e.reason}`);
+    return e.joined;
+  });
+  const first = joined[0];
+  if (!first) throw new Error("nothing to reserve");
+  const senderKey = interchangeSenderKey(first.client) as string;
+  const controlNumber = await ports.ledger.nextControlNumber(senderKey);
+  const createdAt = opts.createdAt ?? new Date();
+  const content = render837({
+    batchId: opts.batchId,
+    client: first.client,
+    claims: joined,
+    controlNumber,
+    createdAt,
+  });
+  const batch: BatchRecord = {
+    batchId: opts.batchId,
+    state: "reserved",
+    streamName: opts.streamName,
+    groupId: first.claim.group_id,
+    clientId: first.claim.client_id,
+    senderId: senderKey,
+    isaControlNumber: controlNumber,
+    gsControlNumber: controlNumber,
+    path: batchPath(first.claim.group_id, first.claim.client_id, senderKey, controlNumber, createdAt),
+    content,
+    sha256: sha256(content),
+    claims: joined.map((j) => ({ claim_number: j.claim.claim_number, version: j.claim.version })),
+    claimCount: joined.length,
+    createdAt,
+  };
+  await ports.ledger.reserve(batch);
+  if (opts.write) {
+    await ports.sink.write(batch.path, content);
+    await ports.ledger.markWritten(batch.batchId, new Date());
+  }
+  return batch;
+}
+
+/** How many batches (any state) hold each claim version, keyed by refKey. */
+export function batchesPerVersion(db: MemoryDb): Map<string, number> {
+  const n = new Map<string, number>();
+  for (const b of db.ledger.allBatches())
+    for (const c of b.claims)
+      n.set(refKey(c.claim_number, c.version), (n.get(refKey(c.claim_number, c.version)) ?? 0) + 1);
+  return n;
 }

@@ -1,0 +1,193 @@
+// The port contracts (ledger, file sink, claim store) as one suite, run against the MongoDB and
+// the in-memory implementations, so the twins the fast tests rely on cannot drift from the
+// real thing.
+import { beforeEach, describe, expect, it } from "vitest";
+import type { ClaimStore } from "../../src/ports/claim-store.js";
+import { FileConflictError, type FileSink } from "../../src/ports/file-sink.js";
+import {
+  type BatchConflictError,
+  BatchNotFoundError,
+  type BatchRecord,
+  DuplicateClaimsError,
+  type Ledger,
+} from "../../src/ports/ledger.js";
+
+export interface ContractWorld {
+  readonly ledger: Ledger;
+  readonly claims: ClaimStore;
+  readonly sink: FileSink;
+  /** Inserts claim_detail documents. */
+  seedClaims(docs: Record<string, unknown>[]): Promise<void>;
+}
+
+const ref = (n: string, v = 1) => ({ claim_number: n, version: v });
+const sortRefs = (r: { claim_number: string; version: number }[]) =>
+  [...r].sort((a, b) => (a.claim_number + a.version < b.claim_number + b.version ? -1 : 1));
+
+function batch(
+  id: string,
+  claims: { claim_number: string; version: number }[],
+  isa: number,
+  opts: Partial<BatchRecord> = {},
+): BatchRecord {
+  return {
+    batchId: id,
+    state: "reserved",
+    streamName: "s1",
+    groupId: "GRP_001",
+    clientId: "CLIENT001",
+    senderId: "ZZ*SENDER1        ",
+    isaControlNumber: isa,
+    gsControlNumber: isa,
+    path: `GRP_001/20250101/CLIENT001-ZZ_SENDER1-${String(isa).padStart(9, "0")}.837`,
+    content: `content ${id}`,
+    sha256: `sha-${id}`,
+    claims,
+    claimCount: claims.length,
+    createdAt: new Date(1_700_000_000_000 + isa * 1000),
+    ...opts,
+  };
+}
+
+export function portContracts(name: string, make: () => Promise<ContractWorld>): void {
+  describe(`${name}: ledger contract`, () => {
+    let w: ContractWorld;
+    beforeEach(async () => {
+      w = await make();
+    });
+
+    it("emitted means in a written batch; reserved rows collide but are not emitted", async () => {
+      await w.ledger.reserve(batch("b1", [ref("A"), ref("B")], 1));
+      expect(await w.ledger.findEmitted([ref("A"), ref("B"), ref("C")])).toEqual([]);
+      const err = await w.ledger
+        .reserve(batch("b2", [ref("B"), ref("C"), ref("D")], 2))
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(DuplicateClaimsError);
+      expect((err as DuplicateClaimsError).duplicates).toEqual([ref("B")]);
+      // Nothing of the refused batch landed: C is still free.
+      await w.ledger.reserve(batch("b3", [ref("C")], 3));
+      await w.ledger.markWritten("b1", new Date(1_700_000_500_000));
+      await w.ledger.markWritten("b1", new Date(1_700_000_600_000));
+      expect(sortRefs(await w.ledger.findEmitted([ref("A"), ref("B"), ref("C"), ref("A", 2)]))).toEqual([
+        ref("A"),
+        ref("B"),
+      ]);
+      const b1 = await w.ledger.findBatch("b1");
+      expect(b1?.state).toBe("written");
+      expect(b1?.writtenAt).toEqual(new Date(1_700_000_500_000));
+      await expect(w.ledger.markWritten("nope", new Date())).rejects.toBeInstanceOf(BatchNotFoundError);
+    });
+
+    it("a retry of the same reservation is a no-op; other batch conflicts are typed", async () => {
+      await w.ledger.reserve(batch("b1", [ref("A")], 1));
+      await w.ledger.reserve(batch("b1", [ref("A")], 1));
+      const sameId = await w.ledger.reserve(batch("b1", [ref("Z")], 9)).catch((e: unknown) => e);
+      expect((sameId as BatchConflictError).conflict).toBe("batch_id");
+      const sameIsa = await w.ledger.reserve(batch("b2", [ref("Y")], 1)).catch((e: unknown) => e);
+      expect((sameIsa as BatchConflictError).conflict).toBe("control_number");
+      // The same ISA13 under another sender key is another interchange.
+      await w.ledger.reserve(batch("b3", [ref("Y")], 1, { senderId: "ZZ*OTHER          " }));
+      const twice = await w.ledger.reserve(batch("b4", [ref("X"), ref("X")], 4)).catch((e: unknown) => e);
+      expect((twice as BatchConflictError).conflict).toBe("repeated_claim");
+    });
+
+    it("reports superseded versions, whatever the newer version's state", async () => {
+      await w.ledger.reserve(batch("b1", [ref("A", 3), ref("B", 1)], 1));
+      const h = await w.ledger.lookupHistory([
+        ref("A", 2),
+        ref("A", 3),
+        ref("A", 4),
+        ref("B", 1),
+        ref("C", 1),
+      ]);
+      expect(h.superseded).toEqual([ref("A", 2)]);
+      expect(h.emitted).toEqual([]);
+      await w.ledger.markWritten("b1", new Date());
+      expect(sortRefs((await w.ledger.lookupHistory([ref("A", 3), ref("B", 1)])).emitted)).toEqual([
+        ref("A", 3),
+        ref("B", 1),
+      ]);
+    });
+
+    it("finds reserved batches by stream and age, and the oldest one", async () => {
+      expect(await w.ledger.oldestReserved()).toBeNull();
+      await w.ledger.reserve(batch("old", [ref("A")], 1, { streamName: "s2" }));
+      await w.ledger.reserve(batch("new", [ref("B")], 5));
+      await w.ledger.reserve(batch("done", [ref("C")], 6));
+      await w.ledger.markWritten("done", new Date());
+      expect((await w.ledger.findReserved()).map((b) => b.batchId)).toEqual(["old", "new"]);
+      expect((await w.ledger.findReserved("s1")).map((b) => b.batchId)).toEqual(["new"]);
+      expect(
+        (await w.ledger.findReserved(undefined, new Date(1_700_000_003_000))).map((b) => b.batchId),
+      ).toEqual(["old"]);
+      expect(await w.ledger.oldestReserved()).toEqual(new Date(1_700_000_001_000));
+      expect(await w.ledger.countReserved()).toBe(2);
+      const back = await w.ledger.findBatch("new");
+      expect(back?.content).toBe("content new");
+      expect(back?.claims).toEqual([ref("B")]);
+    });
+
+    it("counts control numbers per sender key, never repeating one", async () => {
+      const a = [
+        await w.ledger.nextControlNumber("ZZ*A              "),
+        await w.ledger.nextControlNumber("ZZ*A              "),
+      ];
+      const b = await w.ledger.nextControlNumber("ZZ*B              ");
+      expect(a[1]).toBeGreaterThan(a[0] as number);
+      expect(b).toBe(1);
+    });
+  });
+
+  describe(`${name}: claim store contract`, () => {
+    let w: ContractWorld;
+    beforeEach(async () => {
+      w = await make();
+    });
+    const doc = (n: string, status: string, version = 1, group = "GRP_001") => ({
+      claim_number: n,
+      version,
+      status,
+      group_id: group,
+      client_id: "CLIENT001",
+    });
+
+    it("scans ready claims in pages with the group filter, and bills only the exact version", async () => {
+      await w.seedClaims([
+        doc("A", "ready"),
+        doc("B", "draft"),
+        doc("C", "ready", 2),
+        doc("D", "ready", 1, "GRP_002"),
+      ]);
+      const seen: string[] = [];
+      let after: unknown;
+      do {
+        const page = await w.claims.scanReady({ groupFilter: "^GRP_001$" }, after, 1);
+        seen.push(...page.docs.map((d) => d.claim_number as string));
+        after = page.next;
+      } while (after !== undefined);
+      expect(seen.sort()).toEqual(["A", "C"]);
+      expect(await w.claims.markBilled([ref("A"), ref("C", 1)])).toBe(1);
+      expect((await w.claims.findByClaimNumber("A"))?.status).toBe("billed");
+      expect((await w.claims.findByClaimNumber("C"))?.status).toBe("ready");
+      expect(await w.claims.findByClaimNumber("nope")).toBeNull();
+    });
+  });
+}
+
+/** The sink contract, for sinks whose files can be planted (the file-system one and the twin). */
+export function sinkContract(name: string, make: () => Promise<FileSink>): void {
+  describe(`${name}: file sink contract`, () => {
+    it("writes atomically, accepts the same content again, never replaces different content", async () => {
+      const sink = await make();
+      await sink.write("G/20250101/C-ZZ_S-000000001.837", "ISA*1~");
+      await sink.write("G/20250101/C-ZZ_S-000000001.837", "ISA*1~");
+      await expect(sink.write("G/20250101/C-ZZ_S-000000001.837", "ISA*2~")).rejects.toBeInstanceOf(
+        FileConflictError,
+      );
+      expect(await sink.read("G/20250101/C-ZZ_S-000000001.837")).toBe("ISA*1~");
+      expect(await sink.read("G/20250101/missing.837")).toBeNull();
+      await expect(sink.write("../escape.837", "x")).rejects.toThrow();
+      expect(await sink.removeStaleTemps()).toBe(0);
+    });
+  });
+}

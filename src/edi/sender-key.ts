@@ -7,11 +7,11 @@ import { MAX } from "./elements.js";
 import { padRight } from "./format.js";
 import { x12Id } from "./x12-text.js";
 
-/** `<ISA05>*<ISA06 padded to 15>`, or undefined when the client cannot be rendered. */
+/** `<ISA05>:<ISA06 padded to 15>`, or undefined when the client cannot be rendered. */
 export function interchangeSenderKey(client: Pick<Client, "isa">): string | undefined {
   const id = x12Id(client.isa.sender_id, 1, MAX.isaId);
   if (id === undefined) return undefined;
-  return `${client.isa.sender_qualifier}*${padRight(id.toUpperCase(), MAX.isaId)}`;
+  return `${client.isa.sender_qualifier}:${padRight(id.toUpperCase(), MAX.isaId)}`;
 }
 
 /** The sender as a file-name part: `ZZ_ACME_PHARM` (letters, digits, dot, dash, underscore). */

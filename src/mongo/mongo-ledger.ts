@@ -137,7 +137,7 @@ export class MongoLedger implements Ledger {
       // `ACME PHARM` counted apart though they render the same ISA06. Before the first number of
       // a key, raise it to at least every legacy counter that renders to it ($max: never lowers,
       // safe with other processors doing the same): a number is never reused across the change.
-      const isa06 = senderKey.slice(senderKey.indexOf("*") + 1).trim();
+      const isa06 = senderKey.slice(senderKey.indexOf(":") + 1).trim();
       const legacy = await counters
         .find(
           { _id: { $regex: `^isa:\\s*${escapeRegex(isa06)}\\s*$`, $options: "i" } },

@@ -48,7 +48,7 @@ describe.skipIf(!mongo)("MongoDB ports", () => {
       { _id: "isa:ACME PHARMACY", seq: 900 },
     ]);
     const ledger = new MongoLedger(client as MongoClient, db);
-    expect(await ledger.nextControlNumber("ZZ*ACME PHARM     ")).toBe(42);
-    expect(await ledger.nextControlNumber("ZZ*ACME PHARM     ")).toBe(43);
+    expect(await ledger.nextControlNumber("ZZ:ACME PHARM     ")).toBe(42);
+    expect(await ledger.nextControlNumber("ZZ:ACME PHARM     ")).toBe(43);
   });
 });

@@ -36,7 +36,7 @@ function batch(
     streamName: "s1",
     groupId: "GRP_001",
     clientId: "CLIENT001",
-    senderId: "ZZ*SENDER1        ",
+    senderId: "ZZ:SENDER1        ",
     isaControlNumber: isa,
     gsControlNumber: isa,
     path: `GRP_001/20250101/CLIENT001-ZZ_SENDER1-${String(isa).padStart(9, "0")}.837`,
@@ -86,7 +86,7 @@ export function portContracts(name: string, make: () => Promise<ContractWorld>):
       const sameIsa = await w.ledger.reserve(batch("b2", [ref("Y")], 1)).catch((e: unknown) => e);
       expect((sameIsa as BatchConflictError).conflict).toBe("control_number");
       // The same ISA13 under another sender key is another interchange.
-      await w.ledger.reserve(batch("b3", [ref("Y")], 1, { senderId: "ZZ*OTHER          " }));
+      await w.ledger.reserve(batch("b3", [ref("Y")], 1, { senderId: "ZZ:OTHER          " }));
       const twice = await w.ledger.reserve(batch("b4", [ref("X"), ref("X")], 4)).catch((e: unknown) => e);
       expect((twice as BatchConflictError).conflict).toBe("repeated_claim");
     });
@@ -129,10 +129,10 @@ export function portContracts(name: string, make: () => Promise<ContractWorld>):
 
     it("counts control numbers per sender key, never repeating one", async () => {
       const a = [
-        await w.ledger.nextControlNumber("ZZ*A              "),
-        await w.ledger.nextControlNumber("ZZ*A              "),
+        await w.ledger.nextControlNumber("ZZ:A              "),
+        await w.ledger.nextControlNumber("ZZ:A              "),
       ];
-      const b = await w.ledger.nextControlNumber("ZZ*B              ");
+      const b = await w.ledger.nextControlNumber("ZZ:B              ");
       expect(a[1]).toBeGreaterThan(a[0] as number);
       expect(b).toBe(1);
     });

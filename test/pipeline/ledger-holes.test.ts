@@ -126,7 +126,7 @@ describe("Ledger holes", () => {
     expect(interchanges.length).toBeGreaterThan(1);
     expect(new Set(interchanges).size).toBe(interchanges.length);
     // One counter for both, under the key as rendered; the path says which sender.
-    expect(w.db.ledger.counter("ZZ*ACME PHARM     ")).toBe(interchanges.length);
+    expect(w.db.ledger.counter("ZZ:ACME PHARM     ")).toBe(interchanges.length);
     for (const path of w.db.files.all().keys()) expect(path).toMatch(/-ZZ_ACME_PHARM-\d{9}\.837$/);
   });
 

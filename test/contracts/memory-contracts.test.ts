@@ -2,8 +2,8 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createMemoryPorts } from "../memory/memory-ports.js";
 import { FsFileSink } from "../../src/sink/fs-file-sink.js";
+import { createMemoryPorts } from "../memory/memory-ports.js";
 import { portContracts, sinkContract } from "./port-contracts.js";
 
 portContracts("memory", async () => {

@@ -163,9 +163,14 @@ describe.skipIf(!HAVE_MONGOD)("claimflow demo: embedded replica set", () => {
     const pid = (JSON.parse(line ?? "{}") as { pid?: number }).pid;
     expect(typeof pid).toBe("number");
     expect(pid).not.toBe(r.child.pid);
-    r.child.kill("SIGTERM");
-    await r.exit;
-    await waitFor("processor exit", async () => !alive(pid as number), 60_000);
+    try {
+      r.child.kill("SIGTERM");
+      await r.exit;
+      await waitFor("processor exit", async () => !alive(pid as number), 60_000);
+    } finally {
+      // Never leave an orphaned processor (and its mongod) behind when the assertion fails.
+      if (typeof pid === "number" && alive(pid)) process.kill(pid, "SIGTERM");
+    }
     expect(hasLine(r, "stopped")).toBe(true);
   }, 300_000);
 });

@@ -8,6 +8,7 @@ import type { AckStore } from "../../ports/acknowledgements.js";
 import type { Clock } from "../../ports/clock.js";
 import { type AckImportDeps, importAckPaths } from "./ack-import.js";
 import { UNACKNOWLEDGED_LOOKBACK_MS } from "./ack-service.js";
+import { PeriodicTask } from "./periodic-task.js";
 
 export interface AckWatcherOptions {
   readonly dir: string | undefined;
@@ -20,27 +21,20 @@ export interface AckWatcherOptions {
 }
 
 export class AckWatcher {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
-  private stopped = false;
+  private readonly task: PeriodicTask;
 
   constructor(
     private readonly deps: AckImportDeps & { readonly store: AckStore; readonly clock: Clock },
     private readonly opts: AckWatcherOptions,
-  ) {}
+  ) {
+    this.task = new PeriodicTask(() => this.runOnce(), {
+      intervalMs: opts.intervalMs,
+      firstRunAfterMs: 0,
+    });
+  }
 
   start(): void {
-    const schedule = (ms: number) => {
-      if (this.stopped) return;
-      this.timer = setTimeout(() => {
-        this.running = this.runOnce().finally(() => {
-          this.running = undefined;
-          schedule(this.opts.intervalMs);
-        });
-      }, ms);
-      this.timer.unref();
-    };
-    schedule(0);
+    this.task.start();
   }
 
   /** One pass: import (when active and a directory is set), then the gauges. Never throws. */
@@ -98,9 +92,7 @@ export class AckWatcher {
     }
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.task.stop();
   }
 }

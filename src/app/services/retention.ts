@@ -13,6 +13,7 @@ import { type AuditTtlChange, ensureAuditTtl, RETAINED_CONTENT } from "../../mon
 import type { Logger } from "../../observability/logger.js";
 import type { AuditEntry, AuditLog } from "../../ports/audit-log.js";
 import type { Clock } from "../../ports/clock.js";
+import { PeriodicTask } from "./periodic-task.js";
 
 const DAY_MS = 86_400_000;
 
@@ -117,27 +118,20 @@ export interface RetentionSchedulerOptions {
  * next tick (retention is never worth stopping billing for), and stop() waits for a run in flight.
  */
 export class RetentionScheduler {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
-  private stopped = false;
+  private readonly task: PeriodicTask;
 
   constructor(
     private readonly deps: RetentionDeps,
     private readonly opts: RetentionSchedulerOptions,
-  ) {}
+  ) {
+    this.task = new PeriodicTask(() => this.runOnce(), {
+      intervalMs: opts.intervalMs,
+      firstRunAfterMs: opts.firstRunAfterMs ?? 0,
+    });
+  }
 
   start(): void {
-    const schedule = (ms: number) => {
-      if (this.stopped) return;
-      this.timer = setTimeout(() => {
-        this.running = this.runOnce().finally(() => {
-          this.running = undefined;
-          schedule(this.opts.intervalMs);
-        });
-      }, ms);
-      this.timer.unref();
-    };
-    schedule(this.opts.firstRunAfterMs ?? 0);
+    this.task.start();
   }
 
   /** One run; never throws. */
@@ -164,9 +158,7 @@ export class RetentionScheduler {
     }
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.task.stop();
   }
 }

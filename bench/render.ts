@@ -7,7 +7,6 @@
 //
 // Prints one JSON object. Every rendered file is also run through validate837 (outside the timed
 // part): a fast renderer that writes broken files would be worth nothing.
-import { parseArgs } from "node:util";
 import type { Client } from "../src/domain/client.js";
 import { parseClaim, parseClient, parseNpiRecord, parsePatient } from "../src/domain/index.js";
 import type { JoinedClaim } from "../src/domain/joined-claim.js";
@@ -17,27 +16,9 @@ import type { ParseResult } from "../src/domain/schema-parts.js";
 import { render837 } from "../src/edi/render.js";
 import { validate837 } from "../src/edi/validate.js";
 import { generate } from "../src/seed/synthetic.js";
+import { median, readMicroArgs } from "./micro-args.js";
 
-const { values } = parseArgs({
-  options: {
-    claims: { type: "string", default: "10000" },
-    batch: { type: "string", default: "500" },
-    rounds: { type: "string", default: "7" },
-  },
-});
-
-function positive(name: string, text: string | undefined): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) {
-    process.stderr.write(`--${name} must be a positive integer\n`);
-    process.exit(2);
-  }
-  return n;
-}
-
-const CLAIMS = positive("claims", values.claims);
-const BATCH = positive("batch", values.batch);
-const ROUNDS = positive("rounds", values.rounds);
+const { claims: CLAIMS, batch: BATCH, rounds: ROUNDS } = readMicroArgs(1_0000);
 const CREATED_AT = new Date("2026-03-14T15:09:26Z");
 
 function must<T>(r: ParseResult<T>): T {
@@ -100,12 +81,6 @@ function stringifyRound(batches: readonly JoinedClaim[][]): Round {
   const start = performance.now();
   for (const claims of batches) chars += JSON.stringify(claims).length;
   return { ms: performance.now() - start, chars };
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
 function summary(rounds: readonly Round[], claims: number) {

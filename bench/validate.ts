@@ -7,34 +7,15 @@
 //
 // Prints one JSON object: microseconds of process CPU (user + system) per claim, the median of
 // `rounds` rounds after one warm-up round.
-import { parseArgs } from "node:util";
 import type { Claim } from "../src/domain/claim.js";
 import { claimSchema, parseClaim } from "../src/domain/claim.js";
 import { parseDocument } from "../src/domain/schema-parts.js";
 import { Enricher } from "../src/pipeline/enricher.js";
 import { generate } from "../src/seed/synthetic.js";
 import { MemoryLookups } from "../test/memory/memory-lookups.js";
+import { median, readMicroArgs } from "./micro-args.js";
 
-const { values } = parseArgs({
-  options: {
-    claims: { type: "string", default: "20000" },
-    batch: { type: "string", default: "500" },
-    rounds: { type: "string", default: "7" },
-  },
-});
-
-function positive(name: string, text: string | undefined): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) {
-    process.stderr.write(`--${name} must be a positive integer\n`);
-    process.exit(2);
-  }
-  return n;
-}
-
-const CLAIMS = positive("claims", values.claims);
-const BATCH = positive("batch", values.batch);
-const ROUNDS = positive("rounds", values.rounds);
+const { claims: CLAIMS, batch: BATCH, rounds: ROUNDS } = readMicroArgs(2_0000);
 
 const data = generate({
   claims: CLAIMS,
@@ -57,8 +38,7 @@ async function perClaim(rounds: number, work: () => unknown | Promise<unknown>):
     await work();
     samples.push((cpuMicros() - t0) / CLAIMS);
   }
-  samples.sort((a, b) => a - b);
-  return Math.round((samples[samples.length >> 1] as number) * 100) / 100;
+  return Math.round(median(samples) * 100) / 100;
 }
 
 const zodOnly = (doc: unknown) => parseDocument(claimSchema, doc);

@@ -33,6 +33,14 @@ import { ChangeStreamUnsupportedError } from "./errors.js";
  */
 const TOKEN_LOST_CODES = new Set([280, 286, 260, 40647, 40648, 50811]);
 
+/**
+ * What the server answers to a `_data` that is not a resume token at all (a checkpoint edited by
+ * hand, or copied from another tool): 9 FailedToParse (not hex), 15 Overflow (hex, but cut
+ * short). Generic codes, so they mean "token lost" only on the first read of a cursor opened
+ * from a token; anywhere else they stay what they are.
+ */
+const MALFORMED_TOKEN_CODES = new Set([9, 15]);
+
 export interface MongoChangeFeedOptions {
   readonly streamName: string;
   /** Longest a tryNext waits on an idle stream before returning null. */
@@ -72,7 +80,7 @@ export class MongoChangeFeed implements ChangeFeed {
     // or was removed); with `updateLookup` the server has just looked it up, so null means gone.
     const lookup =
       this.fullDocumentMode === "whenAvailable" ? new PostImageLookup(claims, filter) : undefined;
-    return new MongoChangeCursor(stream, this.opts.streamName, lookup);
+    return new MongoChangeCursor(stream, this.opts.streamName, lookup, start.kind !== "atClusterTime");
   }
 
   /** `whenAvailable` reads the stored post-image (no lookup round trip) when the collection keeps them. */
@@ -118,6 +126,7 @@ class MongoChangeCursor implements ChangeCursor {
     private readonly stream: ChangeStream<Document, ChangeStreamDocument<Document>>,
     private readonly streamName: string,
     private readonly lookup: PostImageLookup | undefined,
+    private readonly fromToken: boolean,
   ) {
     // The driver emits 'error' only in event mode; a listener keeps a stray one from crashing us.
     stream.on("error", () => undefined);
@@ -140,8 +149,10 @@ class MongoChangeCursor implements ChangeCursor {
     try {
       doc = await this.stream.tryNext();
     } catch (err) {
-      if (err instanceof MongoServerError && typeof err.code === "number" && TOKEN_LOST_CODES.has(err.code)) {
-        throw new ResumeTokenLostError(this.streamName, err.code, { cause: err });
+      if (err instanceof MongoServerError && typeof err.code === "number") {
+        const malformed = this.fromToken && !this.reachedServer && MALFORMED_TOKEN_CODES.has(err.code);
+        if (malformed || TOKEN_LOST_CODES.has(err.code))
+          throw new ResumeTokenLostError(this.streamName, err.code, { cause: err });
       }
       throw err;
     }

@@ -26,7 +26,7 @@ export class MemoryLookups implements Lookups {
           (typeof d.patient_id === "string" && ids.has(d.patient_id)) ||
           (typeof d.claim_number === "string" && numbers.has(d.claim_number)),
       )
-      .map((d) => structuredClone(d));
+      .map(withoutSsn);
   }
 
   async clients(clientIds: readonly string[]): Promise<Doc[]> {
@@ -71,6 +71,17 @@ export class MemoryLookups implements Lookups {
   removePatients(ids: readonly string[]): number {
     return remove(this.patientDocs, "patient_id", ids);
   }
+}
+
+/** As MongoLookups' projection: SSNs never leave the collection. */
+function withoutSsn(doc: Doc): Doc {
+  const { ssn: _ssn, ...rest } = structuredClone(doc);
+  const sub = rest.subscriber;
+  if (sub !== null && typeof sub === "object" && !Array.isArray(sub) && "ssn" in sub) {
+    const { ssn: _subSsn, ...subRest } = sub as Doc;
+    rest.subscriber = subRest;
+  }
+  return rest;
 }
 
 function select(docs: readonly Doc[], key: string, values: readonly string[]): Doc[] {

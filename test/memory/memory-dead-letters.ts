@@ -17,8 +17,10 @@ export class MemoryDeadLetters implements DeadLetterStore {
         version: e.version,
         reason: e.reason,
         issues: structuredClone([...e.issues]),
-        groupId: e.groupId,
-        clientId: e.clientId,
+        // As MongoDeadLetters' `$set` of defined fields: a row seen again without its group or
+        // client keeps what it knew.
+        groupId: e.groupId ?? prev?.groupId,
+        clientId: e.clientId ?? prev?.clientId,
         firstSeen: prev ? prev.firstSeen : new Date(at),
         lastSeen: new Date(at),
         attempts: (prev?.attempts ?? 0) + 1,

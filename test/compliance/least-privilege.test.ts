@@ -23,6 +23,7 @@ import { Metrics } from "../../src/observability/metrics.js";
 import { sha256 } from "../../src/pipeline/batch-processor.js";
 import { writeSynthetic } from "../../src/seed/seed-database.js";
 import { generate } from "../../src/seed/synthetic.js";
+import { ack999For, readSent } from "../support/ack-builders.js";
 import { checkExactlyOnce } from "../support/exactly-once.js";
 import { emittedCount, modeOf, needlesIn, phiNeedles, runCli, waitFor, walk } from "./support.js";
 
@@ -343,6 +344,27 @@ describe.skipIf(!rs)("least-privilege MongoDB roles (auth-enabled replica set)",
       expect(r.code, `${args.join(" ")}: ${r.stderr}`).toBe(0);
       if (args[0] === "status") expect(r.stdout).toMatch(/undecryptable\s+0$/m);
     }
+    // The read-side toolkit and acknowledgements: a 999 for one of the files the processor wrote
+    // is imported (acknowledgements find/insert/update, history and batches read) and shown.
+    const [firstFile] = (await walk(path.join(base, "out"))).files.filter((f) => f.endsWith(".837"));
+    const sentText = fs.readFileSync(path.join(base, "out", firstFile as string), "utf8");
+    const sent = readSent(sentText);
+    const ackDir = path.join(base, "acks-in");
+    fs.mkdirSync(ackDir, { recursive: true });
+    fs.writeFileSync(path.join(ackDir, "answer.999"), ack999For(sent));
+    const history = await rootDb.collection("processing_history").findOne({});
+    for (const args of [
+      ["acks", "import", path.join(ackDir, "answer.999")],
+      ["acks", "list", "--json"],
+      ["claims", "show", history?.claim_number as string],
+      ["batches", "list"],
+      ["batches", "show", batchId],
+    ]) {
+      const r = await runCli(args, withPrevious);
+      expect(r.code, `${args.join(" ")}: ${r.stderr}`).toBe(0);
+    }
+    expect(fs.readdirSync(path.join(ackDir, "processed"))).toEqual(["answer.999"]);
+    expect(await rootDb.collection("acknowledgements").countDocuments({ kind: "999", row: "batch" })).toBe(1);
     const actions = await rootDb
       .collection("audit_log")
       .distinct("action", { action: { $ne: "file_emitted" } });

@@ -10,6 +10,7 @@ import type {
   UnmatchedAckRow,
 } from "../../src/ports/acknowledgements.js";
 import type { BatchRecord, Ledger } from "../../src/ports/ledger.js";
+import { CONTRACT_SENDER, contractBatch } from "./builders.js";
 
 export interface AckWorld {
   readonly store: AckStore;
@@ -19,26 +20,11 @@ export interface AckWorld {
 }
 
 const T = (s: number) => new Date(Date.UTC(2026, 5, 1, 12, 0, s));
-const SENDER = "ZZ:SENDER1        ";
+const SENDER = CONTRACT_SENDER;
 
 function batch(id: string, isa: number, claims: [string, number][], createdAt: Date): BatchRecord {
   const refs = claims.map(([claim_number, version]) => ({ claim_number, version }));
-  return {
-    batchId: id,
-    state: "reserved",
-    streamName: "s1",
-    groupId: "GRP_001",
-    clientId: "CLIENT001",
-    senderId: SENDER,
-    isaControlNumber: isa,
-    gsControlNumber: isa + 1000,
-    path: `GRP_001/20260601/CLIENT001-ZZ_SENDER1-${String(isa).padStart(9, "0")}.837`,
-    content: `content ${id}`,
-    sha256: `sha-${id}`,
-    claims: refs,
-    claimCount: refs.length,
-    createdAt,
-  };
+  return contractBatch(id, refs, isa, { gsControlNumber: isa + 1000, createdAt });
 }
 
 function file(sha: string, at: Date): AckFileRow {

@@ -3,8 +3,9 @@
 // fast tests' twins cannot drift from what the processor sees in production.
 import { beforeEach, describe, expect, it } from "vitest";
 import { ResumeTokenLostError, StreamInvalidatedError } from "../../src/domain/errors.js";
-import type { ChangeCursor, ChangeEvent, ChangeFeed, FeedFilter } from "../../src/ports/change-feed.js";
+import type { ChangeEvent, ChangeFeed, FeedFilter } from "../../src/ports/change-feed.js";
 import type { Lookups } from "../../src/ports/lookups.js";
+import { drain, nextEvent } from "../support/change-cursor.js";
 
 type Doc = Record<string, unknown>;
 
@@ -31,26 +32,7 @@ const claim = (n: string, status: string, group = "GRP_001"): Doc => ({
   client_id: "CLIENT001",
 });
 
-/** The next event, waiting through idle (null) answers; fails the test after `ms`. */
-async function next(cursor: ChangeCursor, ms = 15_000): Promise<ChangeEvent> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    const ev = await cursor.tryNext();
-    if (ev !== null) return ev;
-  }
-  throw new Error(`no change event within ${ms} ms`);
-}
-
-/** Reads until the cursor answers null (idle), returning what came. */
-async function drain(cursor: ChangeCursor): Promise<ChangeEvent[]> {
-  const out: ChangeEvent[] = [];
-  for (;;) {
-    const ev = await cursor.tryNext();
-    if (ev === null) return out;
-    out.push(ev);
-  }
-}
-
+const next = nextEvent;
 const numberOf = (ev: ChangeEvent) => ev.fullDocument?.claim_number;
 
 export function changeFeedContract(name: string, make: () => Promise<FeedWorld>): void {

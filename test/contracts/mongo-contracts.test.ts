@@ -3,31 +3,20 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { MongoClient } from "mongodb";
-import { afterAll, describe, expect, it } from "vitest";
+import type { MongoClient } from "mongodb";
+import { describe, expect, it } from "vitest";
 import { COLLECTIONS } from "../../src/mongo/collections.js";
-import { ensureIndexes } from "../../src/mongo/indexes.js";
 import { MongoClaimStore } from "../../src/mongo/mongo-claim-store.js";
 import { MongoLedger } from "../../src/mongo/mongo-ledger.js";
 import { FsFileSink } from "../../src/sink/fs-file-sink.js";
-import { startTestMongo } from "../support/mongo.js";
+import { contractMongo } from "./contract-mongo.js";
 import { portContracts } from "./port-contracts.js";
 
-const mongo = await startTestMongo();
-const client = mongo ? await MongoClient.connect(mongo.uri) : undefined;
-afterAll(async () => {
-  await client?.close();
-  await mongo?.stop();
-});
+const m = await contractMongo();
+const client = m?.client;
+const freshDb = () => (m as NonNullable<typeof m>).freshDb("contract");
 
-async function freshDb() {
-  if (!mongo || !client) throw new Error("no mongod");
-  const db = client.db(mongo.dbName("contract"));
-  await ensureIndexes(db, { includeInputCollections: true });
-  return db;
-}
-
-describe.skipIf(!mongo)("MongoDB ports", () => {
+describe.skipIf(!m)("MongoDB ports", () => {
   portContracts("mongodb", async () => {
     const db = await freshDb();
     return {

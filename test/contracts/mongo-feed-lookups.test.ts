@@ -1,28 +1,18 @@
 // The change-feed and lookups contracts against MongoDB on a real replica set (the in-memory
 // twins run the same suites in memory-feed-lookups.test.ts).
-import { MongoClient } from "mongodb";
-import { afterAll, describe } from "vitest";
+import { describe } from "vitest";
 import { COLLECTIONS } from "../../src/mongo/collections.js";
 import { MongoChangeFeed } from "../../src/mongo/mongo-change-feed.js";
 import { MongoLookups } from "../../src/mongo/mongo-lookups.js";
-import { startTestMongo } from "../support/mongo.js";
+import { contractMongo } from "./contract-mongo.js";
 import { changeFeedContract, lookupsContract } from "./feed-lookups-contracts.js";
 
-const mongo = await startTestMongo();
-const client = mongo ? await MongoClient.connect(mongo.uri) : undefined;
-afterAll(async () => {
-  await client?.close();
-  await mongo?.stop();
-});
+const m = await contractMongo();
+const freshDb = (prefix: string) => (m as NonNullable<typeof m>).freshDb(prefix, { indexes: "none" });
 
-function freshDb(prefix: string) {
-  if (!mongo || !client) throw new Error("no mongod");
-  return client.db(mongo.dbName(prefix));
-}
-
-describe.skipIf(!mongo)("MongoDB ports", () => {
+describe.skipIf(!m)("MongoDB ports", () => {
   changeFeedContract("mongodb", async () => {
-    const db = freshDb("feed");
+    const db = await freshDb("feed");
     const claims = db.collection(COLLECTIONS.claims);
     // The collection exists before the first watch, as it does in production.
     await db.createCollection(COLLECTIONS.claims);
@@ -44,7 +34,7 @@ describe.skipIf(!mongo)("MongoDB ports", () => {
   });
 
   lookupsContract("mongodb", async () => {
-    const db = freshDb("lookups");
+    const db = await freshDb("lookups");
     return {
       lookups: new MongoLookups(db),
       seed: async ({ patients = [], clients = [], npis = [] }) => {

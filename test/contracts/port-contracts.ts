@@ -7,10 +7,10 @@ import { FileConflictError, type FileSink } from "../../src/ports/file-sink.js";
 import {
   type BatchConflictError,
   BatchNotFoundError,
-  type BatchRecord,
   DuplicateClaimsError,
   type Ledger,
 } from "../../src/ports/ledger.js";
+import { contractBatch } from "./builders.js";
 
 export interface ContractWorld {
   readonly ledger: Ledger;
@@ -24,30 +24,7 @@ const ref = (n: string, v = 1) => ({ claim_number: n, version: v });
 const sortRefs = (r: { claim_number: string; version: number }[]) =>
   [...r].sort((a, b) => (a.claim_number + a.version < b.claim_number + b.version ? -1 : 1));
 
-function batch(
-  id: string,
-  claims: { claim_number: string; version: number }[],
-  isa: number,
-  opts: Partial<BatchRecord> = {},
-): BatchRecord {
-  return {
-    batchId: id,
-    state: "reserved",
-    streamName: "s1",
-    groupId: "GRP_001",
-    clientId: "CLIENT001",
-    senderId: "ZZ:SENDER1        ",
-    isaControlNumber: isa,
-    gsControlNumber: isa,
-    path: `GRP_001/20250101/CLIENT001-ZZ_SENDER1-${String(isa).padStart(9, "0")}.837`,
-    content: `content ${id}`,
-    sha256: `sha-${id}`,
-    claims,
-    claimCount: claims.length,
-    createdAt: new Date(1_700_000_000_000 + isa * 1000),
-    ...opts,
-  };
-}
+const batch = contractBatch;
 
 export function portContracts(name: string, make: () => Promise<ContractWorld>): void {
   describe(`${name}: ledger contract`, () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ResumeTokenLostError, StreamInvalidatedError } from "../../src/domain/errors.js";
 import { type ChangeCursor, type ChangeEvent, compareClusterTime } from "../../src/ports/change-feed.js";
+import { drain } from "../support/change-cursor.js";
 import { InjectedFaultError } from "./faults.js";
 import { ChangeStreamClosedError } from "./memory-change-feed.js";
 import { createMemoryPorts } from "./memory-ports.js";
@@ -12,15 +13,6 @@ const claim = (n: number, extra: Record<string, unknown> = {}) => ({
   version: 1,
   ...extra,
 });
-
-async function drain(cursor: ChangeCursor): Promise<ChangeEvent[]> {
-  const out: ChangeEvent[] = [];
-  for (;;) {
-    const ev = await cursor.tryNext();
-    if (ev === null) return out;
-    out.push(ev);
-  }
-}
 
 const numbers = (evs: ChangeEvent[]) => evs.map((e) => e.fullDocument?.claim_number ?? e.operationType);
 

@@ -95,6 +95,8 @@ const envSchema = z.object({
   // Acknowledgements (SPEC section 9): an inbound directory the active processor polls.
   EDI_ACK_DIR: z.string().min(1).optional(),
   EDI_ACK_POLL_SECONDS: intIn(1, 3600).default(30),
+  // How often the processor checks that the input indexes exist (a missing one is slow, not wrong).
+  EDI_INDEX_CHECK_SECONDS: intIn(1, 86_400).default(300),
   EDI_ACK_WRITEBACK: bool.default(false),
   EDI_ACK_EXPECTED_WITHIN_HOURS: intIn(1, 720).default(24),
   EDI_ACK_MAX_FILE_MB: intIn(1, 1024).default(64),
@@ -127,6 +129,7 @@ export type Config = {
   /** EDI_ACK_*: inbound acknowledgements (unset dir: no watching; `acks import` still works). */
   readonly ackDir: string | undefined;
   readonly ackPollMs: number;
+  readonly indexCheckMs: number;
   readonly ackWriteBack: boolean;
   readonly ackExpectedWithinHours: number;
   readonly ackMaxFileBytes: number;
@@ -179,6 +182,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     auditRetentionDays: e.EDI_AUDIT_RETENTION_DAYS,
     ackDir: e.EDI_ACK_DIR,
     ackPollMs: e.EDI_ACK_POLL_SECONDS * 1000,
+    indexCheckMs: e.EDI_INDEX_CHECK_SECONDS * 1000,
     ackWriteBack: e.EDI_ACK_WRITEBACK,
     ackExpectedWithinHours: e.EDI_ACK_EXPECTED_WITHIN_HOURS,
     ackMaxFileBytes: e.EDI_ACK_MAX_FILE_MB * 1024 * 1024,

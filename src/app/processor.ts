@@ -11,6 +11,7 @@ import type { EmbeddedMongo } from "../demo/embedded-mongo.js";
 import type { ProcessFaultError } from "../domain/errors.js";
 import { UsageError } from "../domain/errors.js";
 import { connectMongo } from "../mongo/connect.js";
+import { checkInputIndexes } from "../mongo/index-check.js";
 import { ensureAuditTtl, ensureIndexes } from "../mongo/indexes.js";
 import { createMongoPorts } from "../mongo/mongo-ports.js";
 import { HealthServer } from "../observability/http-server.js";
@@ -21,6 +22,7 @@ import { toProcessFault } from "../pipeline/fault-class.js";
 import { type Clock, systemClock } from "../ports/clock.js";
 import { Lifecycle } from "./lifecycle.js";
 import { AckWatcher } from "./services/ack-watcher.js";
+import { InputIndexWatch } from "./services/input-index-watch.js";
 import { RetentionScheduler } from "./services/retention.js";
 
 /** How often the processor removes content past EDI_CONTENT_RETENTION_DAYS. */
@@ -184,7 +186,22 @@ export async function startProcessor(config: Config, opts: ProcessorOptions = {}
       life.add("acknowledgement watcher", () => acks.stop());
     }
 
-    const server = new HealthServer({ metrics, readiness: () => engine.readiness(), logger });
+    // Input indexes: created by the operator, never by `run`; missing ones are slow, not wrong,
+    // so they are loud (log, gauge, /readyz note) but leave the processor ready.
+    const indexWatch = new InputIndexWatch(() => checkInputIndexes(db), {
+      intervalMs: config.indexCheckMs,
+      logger,
+      metrics,
+    });
+    indexWatch.start();
+    life.add("input index check", () => indexWatch.stop());
+
+    const readiness = () => {
+      const r = engine.readiness();
+      const note = r.ready ? indexWatch.readinessNote() : undefined;
+      return note === undefined ? r : { ...r, reason: note };
+    };
+    const server = new HealthServer({ metrics, readiness, logger });
     const metricsPort = await server.listen(config.metricsPort);
     life.add("health server", () => server.close());
     logger.info({ port: metricsPort }, "serving /metrics, /healthz, /readyz");

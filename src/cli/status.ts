@@ -2,7 +2,9 @@
 // headroom, and a running processor's open windows / buffered claims when its /metrics answers.
 import type { Command } from "commander";
 import { z } from "zod";
+import { ENSURE_COMMAND } from "../app/services/input-index-watch.js";
 import { collectStatus, type StatusReport } from "../app/services/status-service.js";
+import { checkInputIndexes } from "../mongo/index-check.js";
 import { parseOptionalArg, streamNameArg } from "./args.js";
 import { withOperatorContext } from "./context.js";
 import { duration, keyValues, orDash, printJson, println } from "./format.js";
@@ -36,8 +38,9 @@ export function registerStatus(program: Command): void {
       await withOperatorContext(async (ctx) => {
         const { undecryptableBatches } = await import("../crypto/content-inventory.js");
         const content = { undecryptable: () => undecryptableBatches(ctx.db, ctx.config.contentKeys) };
+        const inputIndexes = () => checkInputIndexes(ctx.db);
         const report = await collectStatus(
-          { ...ctx, content },
+          { ...ctx, content, inputIndexes },
           {
             streamName: streamArg ?? ctx.config.streamName,
             groupFilter: ctx.config.groupFilter,
@@ -55,6 +58,13 @@ function undecryptableText(u: StatusReport["undecryptableBatches"]): string {
   if (u === null) return "-";
   if (u.batches === 0) return "0";
   return `${u.batches} batch(es) under key id(s) ${u.keyIds.join(", ")}, not configured (EDI_CONTENT_KEY_PREVIOUS)`;
+}
+
+function indexesText(i: StatusReport["inputIndexes"]): string {
+  if (i === null) return "-";
+  const unchecked = i.unchecked.length > 0 ? ` (not listable: ${i.unchecked.join(", ")})` : "";
+  if (i.missing.length === 0) return `all present${unchecked}`;
+  return `MISSING ${i.missing.join(", ")}: run \`${ENSURE_COMMAND}\`${unchecked}`;
 }
 
 function seconds(v: number | null): string {
@@ -87,6 +97,7 @@ function render(r: StatusReport): string {
     ["undecryptable", undecryptableText(r.undecryptableBatches)],
     ["dead letters", String(r.deadLetters)],
     ["files awaiting 999", orDash(r.filesAwaiting999)],
+    ["input indexes", indexesText(r.inputIndexes)],
   ];
   const p = r.processor;
   if (p === null) {

@@ -1,8 +1,8 @@
 // The one MongoClient of a process, configured for a 24/7 processor: retryable reads and
 // writes, bounded server selection, majority writes (a ledger row acknowledged by a primary
-// that then loses an election would be rolled back and a claim billed twice). Also the one
-// place that knows which driver errors are worth a retry.
-import { type Db, MongoClient, MongoError, MongoNetworkError, MongoServerSelectionError } from "mongodb";
+// that then loses an election would be rolled back and a claim billed twice). Which driver
+// errors are worth a retry is src/mongo/errors.ts's call (mongoFaultOf).
+import { type Db, MongoClient, MongoError } from "mongodb";
 
 export interface ConnectOptions {
   readonly maxPoolSize: number;
@@ -42,39 +42,6 @@ export async function connectMongo(uri: string, opts: ConnectOptions): Promise<M
     throw err;
   }
   return { client, db: client.db(opts.databaseName) };
-}
-
-/** Server codes that mean "the cluster is busy electing, stepping down or shutting down". */
-const TRANSIENT_CODES = new Set<number>([
-  6, // HostUnreachable
-  7, // HostNotFound
-  50, // MaxTimeMSExpired
-  89, // NetworkTimeout
-  91, // ShutdownInProgress
-  112, // WriteConflict
-  189, // PrimarySteppedDown
-  262, // ExceededTimeLimit
-  9001, // SocketException
-  10107, // NotWritablePrimary
-  11600, // InterruptedAtShutdown
-  11602, // InterruptedDueToReplStateChange
-  13435, // NotPrimaryNoSecondaryOk
-  13436, // NotPrimaryOrSecondary
-]);
-
-const TRANSIENT_LABELS = ["TransientTransactionError", "RetryableWriteError", "ResumableChangeStreamError"];
-
-/**
- * True for errors a retry with backoff can fix: network failures, no selectable server,
- * failover and shutdown codes, and anything the server labels transient/retryable/resumable.
- * Duplicate keys, validation, auth and "history lost" are not.
- */
-export function isTransientMongoError(err: unknown): boolean {
-  if (err instanceof MongoNetworkError || err instanceof MongoServerSelectionError) return true;
-  if (!(err instanceof MongoError)) return false;
-  if (err.hasErrorLabel("NonResumableChangeStreamError")) return false;
-  if (typeof err.code === "number" && TRANSIENT_CODES.has(err.code)) return true;
-  return TRANSIENT_LABELS.some((label) => err.hasErrorLabel(label));
 }
 
 /** E11000, whether raised by a single write or inside a bulk write. */

@@ -9,7 +9,10 @@ import { ClaimflowError } from "../domain/errors.js";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
 
-/** What `/readyz` reports. `reason` says why not ready, e.g. "circuit open". */
+/**
+ * What `/readyz` reports. `reason` says why not ready, e.g. "circuit open"; on a ready
+ * processor it is a note that does not make it unready (input indexes missing).
+ */
 export interface Readiness {
   readonly ready: boolean;
   readonly reason?: string;
@@ -175,7 +178,9 @@ export class HealthServer {
       case "/readyz": {
         const readiness = this.#checkReadiness();
         const role = readiness.role ? { role: readiness.role } : {};
-        if (readiness.ready) sendJson(res, req, 200, { status: "ready", ...role });
+        // A ready processor may still carry a note (e.g. input indexes missing: slow, not wrong).
+        const note = readiness.ready && readiness.reason ? { reason: readiness.reason } : {};
+        if (readiness.ready) sendJson(res, req, 200, { status: "ready", ...role, ...note });
         else
           sendJson(res, req, 503, { status: "not ready", reason: readiness.reason ?? "not ready", ...role });
         return;

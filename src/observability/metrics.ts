@@ -57,6 +57,7 @@ export class Metrics {
   readonly filesUnacknowledged: Gauge;
   readonly leaseActive: Gauge;
   readonly groupFilterDisagreements: Counter;
+  readonly inputIndexMissing: Gauge<"collection" | "index">;
 
   constructor(opts: { collectDefaults?: boolean } = {}) {
     const registers = [this.registry];
@@ -245,6 +246,12 @@ export class Metrics {
     this.groupFilterDisagreements = new Counter({
       name: "claimflow_group_filter_disagreements_total",
       help: "Claims MongoDB's $regex chose under EDI_GROUP_FILTER that JavaScript's RegExp did not match (billed all the same)",
+      registers,
+    });
+    this.inputIndexMissing = new Gauge({
+      name: "claimflow_input_index_missing",
+      help: "1 while an input index claimflow relies on is missing (`claimflow indexes ensure` creates it), else 0",
+      labelNames: ["collection", "index"],
       registers,
     });
   }

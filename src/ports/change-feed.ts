@@ -34,9 +34,11 @@ export interface ChangeEvent {
   readonly clusterTime: ClusterTime | undefined;
   /**
    * Post-image for insert/update/replace (updates: looked up at read time, or the stored
-   * post-image when the collection has changeStreamPreAndPostImages); null when the document
-   * was deleted since, and for every other operation. Updates with a null post-image pass the
-   * filter (their group is unknown), so the pipeline can count and skip them.
+   * post-image when the collection has changeStreamPreAndPostImages). An update whose stored
+   * post-image is gone (expired or removed) is looked up by documentKey before it is returned,
+   * so null means the document was deleted since; null for every other operation too. Updates
+   * with a null post-image pass the server filter (their group is unknown), so the pipeline can
+   * count and skip them.
    */
   readonly fullDocument: Record<string, unknown> | null;
   /** `_id` of the claim document, for logs (never PHI). */

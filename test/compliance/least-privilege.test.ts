@@ -166,8 +166,8 @@ describe.skipIf(!rs)("least-privilege MongoDB roles (auth-enabled replica set)",
     }[];
     const on = (db: string, collection: string) =>
       privileges.find((p) => p.resource.db === db && p.resource.collection === collection)?.actions.sort();
-    expect(on(dbName, "claim_detail")).toEqual(["changeStream", "find", "update"]);
-    expect(on(dbName, "patient")).toEqual(["find"]);
+    expect(on(dbName, "claim_detail")).toEqual(["changeStream", "find", "listIndexes", "update"]);
+    expect(on(dbName, "patient")).toEqual(["find", "listIndexes"]);
     // No document of the oplog (every write of the cluster, PHI included): the window comes from
     // serverStatus on the cluster resource, and nothing at all is granted on the local database.
     expect(on("local", "oplog.rs")).toBeUndefined();
@@ -225,6 +225,11 @@ describe.skipIf(!rs)("least-privilege MongoDB roles (auth-enabled replica set)",
         await metrics.registry.getSingleMetricAsString("claimflow_oplog_window_seconds"),
       ),
     );
+    // The role may list the input collections' indexes: the missing-index check ran, found them
+    // all, and never fell back to "not listable".
+    expect(await metrics.registry.getSingleMetricAsString("claimflow_input_index_missing")).toMatch(
+      /claimflow_input_index_missing\{collection="patient",index="patient_id_1"\} 0/,
+    );
     await proc.stop();
     expect(await proc.exited).toBe(0);
 
@@ -239,7 +244,7 @@ describe.skipIf(!rs)("least-privilege MongoDB roles (auth-enabled replica set)",
     }
     // Nothing it needed was refused, and its password never reached a log line.
     const log = lines.join("");
-    expect(log).not.toMatch(/Unauthorized|not authorized/);
+    expect(log).not.toMatch(/Unauthorized|not authorized|cannot list the indexes/);
     expect(log).not.toContain(PROCESSOR.pwd);
     expect(await rootDb.collection("audit_log").countDocuments({ action: "file_emitted" })).toBe(
       await rootDb.collection("edi_batches").countDocuments(),
@@ -342,7 +347,10 @@ describe.skipIf(!rs)("least-privilege MongoDB roles (auth-enabled replica set)",
     ]) {
       const r = await runCli(args, withPrevious);
       expect(r.code, `${args.join(" ")}: ${r.stderr}`).toBe(0);
-      if (args[0] === "status") expect(r.stdout).toMatch(/undecryptable\s+0$/m);
+      if (args[0] === "status") {
+        expect(r.stdout).toMatch(/undecryptable\s+0$/m);
+        expect(r.stdout).toMatch(/input indexes\s+all present$/m);
+      }
     }
     // The read-side toolkit and acknowledgements: a 999 for one of the files the processor wrote
     // is imported (acknowledgements find/insert/update, history and batches read) and shown.

@@ -1,6 +1,8 @@
 // `claimflow status`: one picture of a stream's health from the database (checkpoint, lease,
 // ledger, dead letters, oplog) and, when a processor's /metrics answers, its live figures.
 // Reads only; every figure comes from the same ports and gauges the processor maintains.
+
+import { type InputIndexReport, indexLabel } from "../../mongo/index-check.js";
 import type { PipelinePorts } from "../../ports/bundle.js";
 import type { Clock } from "../../ports/clock.js";
 import { filesAwaiting999 } from "./ack-service.js";
@@ -27,6 +29,8 @@ export interface StatusDeps {
     Partial<Pick<PipelinePorts, "acks">>;
   readonly clock: Clock;
   readonly content?: UndecryptableSource;
+  /** The input-index check (`claimflow indexes ensure` creates what it finds missing). */
+  readonly inputIndexes?: () => Promise<InputIndexReport>;
 }
 
 export interface StatusOptions {
@@ -63,31 +67,48 @@ export interface StatusReport {
   readonly readyBacklog: number | null;
   /** Written files (last 30 days) with no 999 after EDI_ACK_EXPECTED_WITHIN_HOURS; null: not counted. */
   readonly filesAwaiting999: number | null;
+  /** Input indexes missing (`collection.name`) and collections whose indexes could not be listed; null: not checked. */
+  readonly inputIndexes: {
+    readonly missing: readonly string[];
+    readonly unchecked: readonly string[];
+  } | null;
   readonly processor: ProcessorProbe | null;
 }
 
 export async function collectStatus(deps: StatusDeps, opts: StatusOptions): Promise<StatusReport> {
   const { ports, clock } = deps;
   const stats = ports.stats;
-  const [cp, lease, clusterNow, reserved, dead, oplogWindow, backlog, processor, undecryptable, awaiting] =
-    await Promise.all([
-      ports.checkpoints.load(opts.streamName),
-      ports.leases.current(opts.streamName),
-      ports.feed.currentClusterTime(),
-      ports.ledger.countReserved(),
-      ports.deadLetters.count(),
-      stats ? stats.oplogWindowSeconds() : Promise.resolve(null),
-      stats ? stats.readyBacklog({ groupFilter: opts.groupFilter }) : Promise.resolve(null),
-      opts.metricsUrl ? probeProcessor(opts.metricsUrl, opts.probeTimeoutMs) : Promise.resolve(null),
-      deps.content ? deps.content.undecryptable() : Promise.resolve(null),
-      ports.acks && opts.ackExpectedWithinHours !== undefined
-        ? filesAwaiting999({
-            ports: { acks: ports.acks },
-            clock,
-            config: { ackExpectedWithinHours: opts.ackExpectedWithinHours },
-          })
-        : Promise.resolve(null),
-    ]);
+  const [
+    cp,
+    lease,
+    clusterNow,
+    reserved,
+    dead,
+    oplogWindow,
+    backlog,
+    processor,
+    undecryptable,
+    awaiting,
+    indexes,
+  ] = await Promise.all([
+    ports.checkpoints.load(opts.streamName),
+    ports.leases.current(opts.streamName),
+    ports.feed.currentClusterTime(),
+    ports.ledger.countReserved(),
+    ports.deadLetters.count(),
+    stats ? stats.oplogWindowSeconds() : Promise.resolve(null),
+    stats ? stats.readyBacklog({ groupFilter: opts.groupFilter }) : Promise.resolve(null),
+    opts.metricsUrl ? probeProcessor(opts.metricsUrl, opts.probeTimeoutMs) : Promise.resolve(null),
+    deps.content ? deps.content.undecryptable() : Promise.resolve(null),
+    ports.acks && opts.ackExpectedWithinHours !== undefined
+      ? filesAwaiting999({
+          ports: { acks: ports.acks },
+          clock,
+          config: { ackExpectedWithinHours: opts.ackExpectedWithinHours },
+        })
+      : Promise.resolve(null),
+    deps.inputIndexes ? deps.inputIndexes() : Promise.resolve(null),
+  ]);
   const now = clock.now();
   const cpTime = cp ? checkpointClusterTime(cp) : null;
   const lag = cpTime ? Math.max(0, clusterNow.t - cpTime.t) : null;
@@ -105,6 +126,7 @@ export async function collectStatus(deps: StatusDeps, opts: StatusOptions): Prom
     checkpointHeadroomSeconds: oplogWindow !== null && lag !== null ? oplogWindow - lag : null,
     readyBacklog: backlog,
     filesAwaiting999: awaiting,
+    inputIndexes: indexes ? { missing: indexes.missing.map(indexLabel), unchecked: indexes.unchecked } : null,
     processor,
   };
 }

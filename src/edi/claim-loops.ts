@@ -43,9 +43,9 @@ class ClaimFields {
     return x12Id(value, min, max) ?? refuse(this.j);
   }
 
-  required(value: string, max: number): string {
+  required(value: string, max: number, min = 1): string {
     const t = x12Text(value, max);
-    return t.length > 0 ? t : refuse(this.j);
+    return t.length >= min ? t : refuse(this.j);
   }
 
   optional(value: string | undefined, max: number): string {
@@ -65,7 +65,7 @@ class ClaimFields {
 function writeAddress(w: SegmentWriter, f: ClaimFields, a: Address): void {
   const line2 = f.optional(a.line2, MAX.addressLine);
   w.add(`N3*${f.required(a.line1, MAX.addressLine)}*${line2}`);
-  w.add(`N4*${f.required(a.city, MAX.city)}*${f.id(a.state, 2, 2)}*${f.id(a.zip, 3, 15)}`);
+  w.add(`N4*${f.required(a.city, MAX.city, MIN.city)}*${f.id(a.state, 2, 2)}*${f.id(a.zip, 3, 15)}`);
 }
 
 function personName(f: ClaimFields, p: Subscriber): string {

@@ -33,5 +33,7 @@ export const MAX = {
 
 export const MIN = {
   nm109: 2,
+  /** N401: the element dictionary's minimum for a city name. */
+  city: 2,
   gsCode: 2,
 } as const;

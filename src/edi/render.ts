@@ -65,7 +65,7 @@ function clientSegments(client: Client): string[] | undefined {
     name === "" ||
     receiverName === "" ||
     line1 === "" ||
-    city === "" ||
+    city.length < MIN.city ||
     submitterId === undefined ||
     receiverId === undefined ||
     npi === undefined ||

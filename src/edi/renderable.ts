@@ -39,6 +39,9 @@ function date(out: Issues, path: string, value: Date): void {
 function address(out: Issues, path: string, a: Address): void {
   requiredText(out, `${path}.line1`, a.line1, MAX.addressLine);
   requiredText(out, `${path}.city`, a.city, MAX.city);
+  const city = x12Text(a.city, MAX.city);
+  if (city.length > 0 && city.length < MIN.city)
+    out.push({ path: `${path}.city`, message: `must keep at least ${MIN.city} characters in X12 (N401)` });
   id(out, `${path}.state`, a.state, 2, 2);
   id(out, `${path}.zip`, a.zip, 3, 15);
 }

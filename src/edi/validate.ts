@@ -1,14 +1,17 @@
 // The structural validator for 837 Professional files (005010X222A1). It reports every violation
 // it finds, each at its 1-based segment position, and never throws on bad input:
-//   - ISA: exactly 106 characters, 16 elements of the fixed widths, valid date/time, ISA12 00501,
+//   - ISA: exactly 106 characters, 16 elements of the fixed widths, calendar date, valid time,
+//     ISA12 00501,
 //     distinct delimiters; the other segments of the 837P within their element count;
 //   - envelopes: ISA/IEA, GS/GE, ST/SE properly nested (several GS per ISA, several ST per GS,
 //     several interchanges per file are fine); IEA01 = number of GS, IEA02 = ISA13, GE01 = number
 //     of ST, GE02 = GS06, SE01 = segments from ST to SE, SE02 = ST02; GS01 HC, ST01 837, GS08 and
 //     ST03 name 005010X222 (A1, or the A2 errata); ISA13 unique in the file, GS06 unique in its
 //     interchange, ST02 unique in its group;
+//   - element lengths of the data element dictionary and calendar dates (element-rules.ts);
 //   - the transaction's loops (validate-837p.ts) and CLM01 uniqueness across the whole file.
 // Messages name elements and rules, never element data (which may be PHI); only amounts appear.
+import { elementProblems, isCalendarDate6, isCalendarDate8 } from "./element-rules.js";
 import { check837Transaction, type TransactionContext } from "./validate-837p.js";
 import { readSegments, type Segment, type Violation } from "./x12-reader.js";
 
@@ -62,17 +65,6 @@ const MAX_ELEMENTS: Readonly<Record<string, number>> = {
 
 function el(seg: Segment, n: number): string {
   return seg.elements[n] ?? "";
-}
-
-function isDate6(s: string): boolean {
-  if (!/^\d{6}$/.test(s)) return false;
-  const m = Number(s.slice(2, 4));
-  const d = Number(s.slice(4, 6));
-  return m >= 1 && m <= 12 && d >= 1 && d <= 31;
-}
-
-function isDate8(s: string): boolean {
-  return /^\d{8}$/.test(s) && isDate6(s.slice(2));
 }
 
 function isTime(s: string): boolean {
@@ -148,6 +140,7 @@ class FileCheck {
       default:
         if (this.transaction !== undefined) this.transaction.push(seg);
         else this.report(seg, "segment outside a transaction (ST/SE)");
+        for (const problem of elementProblems(seg)) this.report(seg, problem);
     }
   }
 
@@ -179,7 +172,7 @@ class FileCheck {
       const v = el(isa, n);
       if (v.length !== w) this.report(isa, `ISA${String(n).padStart(2, "0")} must be ${w} characters wide`);
     }
-    if (!isDate6(el(isa, 9))) this.report(isa, "ISA09 must be a date YYMMDD");
+    if (!isCalendarDate6(el(isa, 9))) this.report(isa, "ISA09 must be a calendar date YYMMDD");
     if (!isTime(el(isa, 10)) || el(isa, 10).length !== 4) this.report(isa, "ISA10 must be a time HHMM");
     if (el(isa, 12) !== "00501") this.report(isa, "ISA12 must be 00501 (version 5010)");
     if (!/^\d{9}$/.test(el(isa, 13))) this.report(isa, "ISA13 must be 9 digits");
@@ -225,7 +218,7 @@ class FileCheck {
       const v = el(gs, n);
       if (v.length < 2 || v.length > 15) this.report(gs, `GS0${n} must be 2 to 15 characters`);
     }
-    if (!isDate8(el(gs, 4))) this.report(gs, "GS04 must be a date CCYYMMDD");
+    if (!isCalendarDate8(el(gs, 4))) this.report(gs, "GS04 must be a calendar date CCYYMMDD");
     if (!isTime(el(gs, 5))) this.report(gs, "GS05 must be a time HHMM[SS[D[D]]]");
     if (!DIGITS.test(el(gs, 6)) || el(gs, 6).length > 9) this.report(gs, "GS06 must be 1 to 9 digits");
     if (el(gs, 7) !== "X") this.report(gs, "GS07 must be X");

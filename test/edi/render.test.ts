@@ -1,6 +1,7 @@
 // What render837 refuses, and how: a batch it cannot write throws a typed error carrying paths and
 // rule texts, never a broken file and never a document value.
 import { describe, expect, it } from "vitest";
+import { parseClient } from "../../src/domain/index.js";
 import { formatQuantity } from "../../src/edi/format.js";
 import { render837 } from "../../src/edi/render.js";
 import { NotRenderableError, RenderBatchError } from "../../src/edi/render-errors.js";
@@ -14,6 +15,7 @@ import {
   dependentDoc,
   joined,
   lineDoc,
+  must,
   npiDoc,
   patientDoc,
   RENDERING_NPI,
@@ -75,6 +77,23 @@ describe("checkRenderable and NotRenderableError", () => {
     expect(render837(batchOf([joined({ claim: claimDoc({ claim_number: long.slice(1) }) })]))).toContain(
       `CLM*${long.slice(1)}*`,
     );
+  });
+
+  it("refuses a city that keeps fewer than 2 characters (N401's minimum), patient's or client's", () => {
+    const oneLetter = { line1: "1 MAIN ST", city: "*A~", state: "TX", zip: "73301" };
+    const j = joined({ patient: patientDoc({ address: oneLetter }) });
+    expect(checkRenderable(j)).toEqual([
+      { path: "patient.address.city", message: "must keep at least 2 characters in X12 (N401)" },
+    ]);
+    expect(thrown(() => render837(batchOf([j])))).toBeInstanceOf(NotRenderableError);
+    const client = clientDoc({ address: oneLetter });
+    expect(checkClientRenderable(must(parseClient(client), "client")).map((i) => i.path)).toEqual([
+      "client.address.city",
+    ]);
+    // Two characters are enough, and the file passes the validator's N401 length rule.
+    const two = joined({ patient: patientDoc({ address: { ...oneLetter, city: "AB" } }) });
+    expect(checkRenderable(two)).toEqual([]);
+    expect(validate837(render837(batchOf([two]))).ok).toBe(true);
   });
 
   it("refuses identifiers that would change when sanitised, and required text with nothing to carry", () => {

@@ -140,7 +140,8 @@ describe("validate837 rules (each corrupts a good file)", () => {
     it("reports ISA fields with wrong values", () => {
       const good = goodFile();
       expectOnly(good.replace("*00501*", "*00401*"), 1, "ISA12 must be 00501");
-      expectOnly(good.replace("*260314*", "*261314*"), 1, "ISA09 must be a date YYMMDD");
+      expectOnly(good.replace("*260314*", "*261314*"), 1, "ISA09 must be a calendar date YYMMDD");
+      expectOnly(good.replace("*260314*", "*260230*"), 1, "ISA09 must be a calendar date YYMMDD");
       expectOnly(good.replace("*1509*^*", "*2509*^*"), 1, "ISA10 must be a time HHMM");
       expectOnly(good.replace("*0*T*:", "*0*X*:"), 1, "ISA15 must be P or T");
       expectOnly(good.replace("*0*T*:", "*2*T*:"), 1, "ISA14 must be 0 or 1");
@@ -452,6 +453,111 @@ describe("validate837 rules (each corrupts a good file)", () => {
         good.replace("NM1*IL*1*DOE*JANE", "NM1*IL*1*DOE*JANE*W*X*Y*Z"),
         nm1,
         "NM1 holds at most 12 elements, found 13",
+      );
+    });
+
+    it("reports elements shorter or longer than the element dictionary allows, naming no value", () => {
+      const good = goodFile();
+      const nm1 = posOf(good, "NM1*IL*");
+      const long = "X".repeat(61);
+      const v = violationsOf(good.replace("NM1*IL*1*DOE*JANE", `NM1*IL*1*${long}*JANE`));
+      expect(v).toEqual([{ segment: nm1, id: "NM1", message: "NM103 must be 1 to 60 characters, found 61" }]);
+      expect(JSON.stringify(v)).not.toContain(long);
+      // At the limit is fine.
+      expect(
+        violationsOf(good.replace("NM1*IL*1*DOE*JANE", `NM1*IL*1*${"X".repeat(60)}*${"Y".repeat(35)}`)),
+      ).toEqual([]);
+      expectOnly(
+        good.replace("NM1*IL*1*DOE*JANE", `NM1*IL*1*DOE*${"Y".repeat(36)}`),
+        nm1,
+        "NM104 must be 1 to 35 characters, found 36",
+      );
+      const n3 = posOf(good, "N3*12 OAK AVE");
+      expectOnly(
+        good.replace("N3*12 OAK AVE", `N3*${"9".repeat(56)}`),
+        n3,
+        "N301 must be 1 to 55 characters, found 56",
+      );
+      const n4 = posOf(good, "N4*AUSTIN*TX*73301");
+      expectOnly(
+        good.replace("N4*AUSTIN*TX*73301", "N4*A*TX*73301"),
+        n4,
+        "N401 must be 2 to 30 characters, found 1",
+      );
+      expectOnly(
+        good.replace("N4*AUSTIN*TX*73301", "N4*AUSTIN*TEX*73301"),
+        n4,
+        "N402 must be 2 characters, found 3",
+      );
+      const clm = posOf(good, "CLM*GOOD-1");
+      const number = `GOOD-1${"0".repeat(33)}`;
+      expectOnly(
+        good.replace("CLM*GOOD-1*", `CLM*${number}*`),
+        clm,
+        "CLM01 must be 1 to 38 characters, found 39",
+      );
+      const ref = posOf(good, "REF*EI*");
+      expectOnly(
+        good.replace("REF*EI*123456789", `REF*EI*${"1".repeat(51)}`),
+        ref,
+        "REF02 must be 1 to 50 characters, found 51",
+      );
+    });
+
+    it("reports dates that are not calendar dates, under their format qualifier", () => {
+      const good = goodFile();
+      const dmg = posOf(good, "DMG*D8*19800229");
+      expectOnly(
+        good.replace("DMG*D8*19800229", "DMG*D8*19801399"),
+        dmg,
+        "DMG02 must be a calendar date CCYYMMDD (D8)",
+      );
+      expectOnly(
+        good.replace("DMG*D8*19800229", "DMG*D8*19810229"),
+        dmg,
+        "DMG02 must be a calendar date CCYYMMDD (D8)",
+      );
+      expectOnly(
+        good.replace("DMG*D8*19800229", "DMG*D8*1980229"),
+        dmg,
+        "DMG02 must be a calendar date CCYYMMDD (D8)",
+      );
+      // 2000 is a leap year (divisible by 400); 1900 is not.
+      expect(violationsOf(good.replace("DMG*D8*19800229", "DMG*D8*20000229"))).toEqual([]);
+      expectOnly(good.replace("DMG*D8*19800229", "DMG*D8*19000229"), dmg, "DMG02 must be a calendar date");
+      const dtp = posOf(good, "DTP*472*D8*20260310");
+      expectOnly(
+        good.replace("DTP*472*D8*20260310", "DTP*472*D8*20260431"),
+        dtp,
+        "DTP03 must be a calendar date CCYYMMDD (D8)",
+      );
+      expect(violationsOf(good.replace("DTP*472*D8*20260310", "DTP*472*RD8*20260301-20260310"))).toEqual([]);
+      expectOnly(
+        good.replace("DTP*472*D8*20260310", "DTP*472*RD8*20260310-20260301"),
+        dtp,
+        "DTP03 must be a range whose start is not after its end (RD8)",
+      );
+      expectOnly(
+        good.replace("DTP*472*D8*20260310", "DTP*472*RD8*20260301-20260332"),
+        dtp,
+        "DTP03 must be two calendar dates",
+      );
+      expectOnly(
+        good.replace("DTP*472*D8*20260310", "DTP*472*RD8*20260301"),
+        dtp,
+        "DTP03 must be a range CCYYMMDD-CCYYMMDD (RD8)",
+      );
+      const bht = posOf(good, "BHT*");
+      expectOnly(
+        good.replace("BHT*0019*00*B0001*20260314", "BHT*0019*00*B0001*20260230"),
+        bht,
+        "BHT04 must be a calendar date CCYYMMDD (D8)",
+      );
+      const gs = posOf(good, "GS*");
+      expectOnly(
+        good.replace("*20260314*1509*1234*", "*20261301*1509*1234*"),
+        gs,
+        "GS04 must be a calendar date CCYYMMDD",
       );
     });
 

@@ -7,6 +7,7 @@
 //
 // Lifecycle: lease → recover reserved batches → stream; stop() stops reading, flushes every
 // window, waits for in-flight batches, saves the checkpoint and releases the lease.
+import { setMaxListeners } from "node:events";
 import {
   EMPTY,
   from,
@@ -114,6 +115,10 @@ export class Engine {
     private readonly opts: EngineOptions,
     private readonly deps: EngineDeps,
   ) {
+    // Every in-flight batch step and backoff sleep listens on this one signal and removes its
+    // listener when it settles (test/pipeline/resilience.test.ts counts them back to zero); with
+    // more than ten batches in flight Node's default limit would warn about a leak that is not one.
+    setMaxListeners(0, this.abort.signal);
     const { ports, metrics, logger, clock } = deps;
     this.done = new Promise((resolve, reject) => {
       this.resolveDone = resolve;

@@ -1,3 +1,4 @@
+import { getEventListeners, setMaxListeners } from "node:events";
 import { MongoNetworkError, MongoServerError, MongoServerSelectionError } from "mongodb";
 import { describe, expect, it } from "vitest";
 import { Metrics } from "../../src/observability/metrics.js";
@@ -163,5 +164,25 @@ describe("Resilience: retry only what a retry can fix", () => {
         expect(d).toBeLessThanOrEqual(cap);
       }
     }
+  });
+
+  it("leaves no abort listener behind: each run removes its own, retried or not, settled either way", async () => {
+    const r = new Resilience({ initialDelayMs: 1, maxDelayMs: 2, breakAfter: 1_000 });
+    const ac = new AbortController();
+    setMaxListeners(0, ac.signal); // as the engine does: 50 at once is the point here
+    const runs = Array.from({ length: 50 }, (_, i) => {
+      let calls = 0;
+      return r
+        .run(async () => {
+          calls++;
+          if (i % 3 === 0 && calls < 3) throw new MongoNetworkError("blip");
+          if (i % 5 === 0) throw new Error("a bug");
+          return i;
+        }, ac.signal)
+        .catch(() => -1);
+    });
+    expect(getEventListeners(ac.signal, "abort").length).toBeGreaterThan(10);
+    await Promise.all(runs);
+    expect(getEventListeners(ac.signal, "abort")).toHaveLength(0);
   });
 });

@@ -27,6 +27,7 @@ import type { LeaseStore } from "../ports/lease.js";
 import { BatchConflictError, type BatchRecord, DuplicateClaimsError, type Ledger } from "../ports/ledger.js";
 import type { Acker } from "./acker.js";
 import { batchPath } from "./batch-path.js";
+import { ClaimOrder } from "./claim-order.js";
 import type { Enricher } from "./enricher.js";
 import { errorSummary, type Resilience } from "./resilience.js";
 import type { Window } from "./windows.js";
@@ -92,6 +93,9 @@ export function sha256(text: string): string {
 }
 
 export class BatchProcessor {
+  /** Windows sharing a claim number run in the order they started (versions in order). */
+  readonly claimOrder = new ClaimOrder();
+
   constructor(private readonly deps: BatchProcessorDeps) {}
 
   /** Processes one window; every item is acked exactly once, whatever the outcome. */
@@ -118,7 +122,13 @@ export class BatchProcessor {
     });
     // Acked only when the outcome is durable; a failure (abort at shutdown) leaves the claims
     // unacked so the checkpoint stays behind them and they are read again after a restart.
-    const outcome = await trace.run(() => this.run(window, batchId, log, started, trace));
+    const leave = await this.claimOrder.enter(window.items.map((i) => i.claim.claim_number));
+    let outcome: BatchOutcome;
+    try {
+      outcome = await trace.run(() => this.run(window, batchId, log, started, trace));
+    } finally {
+      leave();
+    }
     d.acker.ack(window.items.map((i) => i.seq));
     return outcome;
   }

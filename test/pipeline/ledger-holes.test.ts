@@ -166,4 +166,34 @@ describe("Ledger holes", () => {
     await engine.stop();
     expect(batchesPerVersion(w.db).get(refKey(doc.claim_number as string, 1))).toBeUndefined();
   });
+
+  it("issue 15.8: a claim updated while its previous version's batch is in flight is filed after it", async () => {
+    const w = makeWorld({ groups: 1, clients: 1 });
+    const [doc] = sameKey(moreClaims(w, 1, "RACE"));
+    if (!doc) throw new Error("no claim");
+    const number = doc.claim_number as string;
+    const { engine } = await startEngine(w.ports);
+    // Version 1's window reaches the ledger and is held there (a slow transaction)...
+    w.db.faults.arm("ledger.reserve", { hold: true });
+    w.db.claims.insert({ ...doc, version: 1 });
+    await waitFor("version 1 held at reserve", () => w.db.faults.heldAt("ledger.reserve") === 1);
+    // ...while version 2 arrives and its window flushes (30 ms windows) before version 1 is done.
+    w.db.claims.bumpVersion(number);
+    await new Promise((r) => setTimeout(r, 300));
+    w.db.faults.resume("ledger.reserve");
+    await waitFor("both versions filed", () => batchesPerVersion(w.db).size === 2);
+    await engine.stop();
+    const batchOf = (v: number) =>
+      w.db.ledger
+        .allBatches()
+        .find((b) => b.claims.some((c) => c.claim_number === number && c.version === v));
+    const v1 = batchOf(1);
+    const v2 = batchOf(2);
+    if (!v1?.writtenAt || !v2) throw new Error("a version has no written batch");
+    expect([v1.state, v2.state]).toEqual(["written", "written"]);
+    // Version 2's batch was created only once version 1's file was written.
+    expect(v2.createdAt.getTime()).toBeGreaterThanOrEqual(v1.writtenAt.getTime());
+    expect(batchesPerVersion(w.db).get(refKey(number, 1))).toBe(1);
+    expect(batchesPerVersion(w.db).get(refKey(number, 2))).toBe(1);
+  });
 });

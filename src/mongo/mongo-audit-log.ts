@@ -21,12 +21,12 @@ export class MongoAuditLog implements AuditLog {
   }
 
   async append(e: AuditEntry): Promise<void> {
-    const doc: AuditDoc = { action: e.action, actor: { ...e.actor }, at: e.at };
-    if (e.streamName !== undefined) doc.stream_name = e.streamName;
-    if (e.batchId !== undefined) doc.batch_id = e.batchId;
-    if (e.claimNumbers !== undefined) doc.claim_numbers = [...e.claimNumbers];
-    if (e.details !== undefined) doc.details = { ...e.details };
-    await this.col.insertOne(doc);
+    await this.col.insertOne(toDoc(e));
+  }
+
+  async appendMany(entries: readonly AuditEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    await this.col.insertMany(entries.map(toDoc), { ordered: false });
   }
 
   async list(opts: { since: Date; action?: string | undefined; limit: number }): Promise<AuditEntry[]> {
@@ -43,4 +43,13 @@ export class MongoAuditLog implements AuditLog {
       details: d.details,
     }));
   }
+}
+
+function toDoc(e: AuditEntry): AuditDoc {
+  const doc: AuditDoc = { action: e.action, actor: { ...e.actor }, at: e.at };
+  if (e.streamName !== undefined) doc.stream_name = e.streamName;
+  if (e.batchId !== undefined) doc.batch_id = e.batchId;
+  if (e.claimNumbers !== undefined) doc.claim_numbers = [...e.claimNumbers];
+  if (e.details !== undefined) doc.details = { ...e.details };
+  return doc;
 }

@@ -13,6 +13,8 @@ import {
   DuplicateClaimsError,
   type HistoryLookup,
   type Ledger,
+  type ReserveConflict,
+  reserveEach,
 } from "../ports/ledger.js";
 import { COLLECTIONS } from "./collections.js";
 import { isDuplicateKeyError } from "./connect.js";
@@ -53,7 +55,11 @@ export class MongoLedger implements Ledger {
     private readonly client: MongoClient,
     private readonly db: Db,
     private readonly codec: ContentCodec = plainContentCodec,
-  ) {}
+    /** Control numbers taken per edi_counters round trip (1: one at a time, no gap at exit). */
+    private readonly blockSize = CONTROL_NUMBER_BLOCK,
+  ) {
+    if (!Number.isInteger(blockSize) || blockSize < 1) throw new RangeError("blockSize must be >= 1");
+  }
 
   private get batches() {
     return this.db.collection<BatchDoc>(COLLECTIONS.batches);
@@ -148,29 +154,29 @@ export class MongoLedger implements Ledger {
       if (floor > 0) await counters.updateOne({ _id: id }, { $max: { seq: floor } }, { upsert: true });
       this.seeded.add(senderKey);
     }
+    const block = this.blocks.get(senderKey);
+    if (block && block.next <= block.last) return block.next++;
+    // A block of numbers per round trip: the $inc is atomic, so no number is ever handed out
+    // twice (here or by another processor); the unused rest of a block is a gap when the process
+    // ends (gaps are allowed, reuse never). Busy senders then cost one round trip per block.
     const res = await counters.findOneAndUpdate(
       { _id: id },
-      { $inc: { seq: 1 } },
+      { $inc: { seq: this.blockSize } },
       { upsert: true, returnDocument: "after" },
     );
     if (!res) throw new Error(`edi_counters returned no document for sender ${senderKey}`);
-    return res.seq;
+    this.blocks.set(senderKey, { next: res.seq - this.blockSize + 2, last: res.seq });
+    return res.seq - this.blockSize + 1;
   }
+
+  /** Control numbers taken from edi_counters and not handed out yet, per sender key. */
+  private readonly blocks = new Map<string, { next: number; last: number }>();
 
   async reserve(batch: BatchRecord): Promise<void> {
     const keys = new Set(batch.claims.map(refKey));
     if (keys.size !== batch.claims.length) throw new BatchConflictError(batch.batchId, "repeated_claim");
     const doc = this.toDoc(batch);
-    const rows: HistoryDoc[] = batch.claims.map((c) => ({
-      claim_number: c.claim_number,
-      version: c.version,
-      batch_id: batch.batchId,
-      state: "reserved",
-      stream_name: batch.streamName,
-      group_id: batch.groupId,
-      client_id: batch.clientId,
-      reserved_at: batch.createdAt,
-    }));
+    const rows = historyRows(batch);
     const session = this.client.startSession();
     try {
       await session.withTransaction(
@@ -185,6 +191,62 @@ export class MongoLedger implements Ledger {
       await this.explainConflict(batch);
     } finally {
       await session.endSession();
+    }
+  }
+
+  async reserveMany(batches: readonly BatchRecord[]): Promise<(ReserveConflict | undefined)[]> {
+    if (batches.length <= 1) return reserveEach(this, batches);
+    // Two batches of the group listing one claim version (or one listing it twice) would fail
+    // the whole transaction; one at a time, exactly the second is the duplicate.
+    const seen = new Set<string>();
+    for (const b of batches)
+      for (const c of b.claims) {
+        const k = refKey(c);
+        if (seen.has(k)) return reserveEach(this, batches);
+        seen.add(k);
+      }
+    const docs = batches.map((b) => this.toDoc(b));
+    const rows = batches.flatMap(historyRows);
+    const session = this.client.startSession();
+    try {
+      // One transaction, two inserts, for every batch row and history row of the group.
+      await session.withTransaction(
+        async (s: ClientSession) => {
+          await this.batches.insertMany(docs, { session: s, ordered: true });
+          await this.history.insertMany(rows, { session: s, ordered: true });
+        },
+        { writeConcern: { w: "majority" }, readConcern: { level: "snapshot" } },
+      );
+      return batches.map(() => undefined);
+    } catch (err) {
+      if (!isDuplicateKeyError(err)) throw err;
+      // Some batch conflicts (or a lost reply committed them all): nothing of this attempt
+      // landed, or all of it did; one at a time tells each batch's outcome exactly, and the
+      // batches that do not conflict are reserved.
+      return reserveEach(this, batches);
+    } finally {
+      await session.endSession();
+    }
+  }
+
+  async markWrittenMany(batchIds: readonly string[], at: Date): Promise<void> {
+    const ids = [...new Set(batchIds)];
+    if (ids.length === 0) return;
+    // Same order as markWritten (history first, the batches last), for the whole group at once.
+    await this.history.updateMany(
+      { batch_id: { $in: ids }, state: "reserved" },
+      { $set: { state: "emitted", emitted_at: at } },
+    );
+    const res = await this.batches.updateMany({ batch_id: { $in: ids } }, [
+      { $set: { state: "written", written_at: { $ifNull: ["$written_at", at] } } },
+    ] as Document[]);
+    if (res.matchedCount < ids.length) {
+      const found = new Set(
+        (await this.batches.find({ batch_id: { $in: ids } }, { projection: { batch_id: 1 } }).toArray()).map(
+          (d) => d.batch_id,
+        ),
+      );
+      throw new BatchNotFoundError(ids.find((id) => !found.has(id)) as string);
     }
   }
 
@@ -314,6 +376,25 @@ export class MongoLedger implements Ledger {
       writtenAt: d.written_at,
     };
   }
+}
+
+/**
+ * Control numbers per edi_counters round trip. A restart leaves at most this many minus one
+ * unused per sender (a gap; the 837 guide allows gaps, never reuse).
+ */
+export const CONTROL_NUMBER_BLOCK = 16;
+
+function historyRows(batch: BatchRecord): HistoryDoc[] {
+  return batch.claims.map((c) => ({
+    claim_number: c.claim_number,
+    version: c.version,
+    batch_id: batch.batchId,
+    state: "reserved",
+    stream_name: batch.streamName,
+    group_id: batch.groupId,
+    client_id: batch.clientId,
+    reserved_at: batch.createdAt,
+  }));
 }
 
 /** edi_counters ids of the interchange sender keys (`isa:` ids are the legacy raw-sender ones). */

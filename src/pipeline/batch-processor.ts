@@ -17,18 +17,24 @@ import { interchangeSenderKey } from "../edi/sender-key.js";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
 import { type BatchTrace, NOOP_BATCH_TRACE, startBatchTrace } from "../observability/tracing.js";
-import type { AuditLog } from "../ports/audit-log.js";
+import type { AuditEntry, AuditLog } from "../ports/audit-log.js";
 import type { ClaimStore } from "../ports/claim-store.js";
 import type { Clock } from "../ports/clock.js";
 import { ContentUnreadableError } from "../ports/content-codec.js";
 import type { DeadLetterEntry, DeadLetterStore } from "../ports/dead-letters.js";
-import type { FileSink } from "../ports/file-sink.js";
+import type { FileSink, FileToWrite } from "../ports/file-sink.js";
 import type { LeaseStore } from "../ports/lease.js";
-import { BatchConflictError, type BatchRecord, DuplicateClaimsError, type Ledger } from "../ports/ledger.js";
+import {
+  type BatchRecord,
+  DuplicateClaimsError,
+  type Ledger,
+  type ReserveConflict,
+} from "../ports/ledger.js";
 import type { Acker } from "./acker.js";
 import { batchPath } from "./batch-path.js";
 import { ClaimOrder } from "./claim-order.js";
 import type { Enricher } from "./enricher.js";
+import { GroupCommit } from "./group-commit.js";
 import { errorSummary, type Resilience } from "./resilience.js";
 import type { Window } from "./windows.js";
 
@@ -79,6 +85,12 @@ export interface BatchOutcome {
  */
 export const MAX_CONTENT_BYTES = 8 * 1024 * 1024;
 
+/**
+ * Batches per group commit: bounds one transaction's size and one group's blast radius (a
+ * failed round trip makes every batch of its group submit again).
+ */
+const GROUP_MAX = 64;
+
 interface Candidate {
   readonly item: PendingClaim;
   readonly joined: JoinedClaim;
@@ -92,11 +104,54 @@ export function sha256(text: string): string {
   return createHash("sha256").update(text, "utf8").digest("hex");
 }
 
+/**
+ * Group commit: batches that reach the same step at about the same time share its round trips.
+ * While a step's round trips are in flight (GroupCommit), further batches wait and then go
+ * together: one transaction reserves all of them, one writeMany writes their files in parallel
+ * with one fsync per directory, one update marks them written, one update bills their claims,
+ * one insert audits them. An idle batch goes at once (a group of one): no timer adds latency.
+ * Retries stay per batch (each caller runs its own resilience loop around its submit), so a
+ * transient failure of a group makes each of its batches submit again, grouped anew.
+ */
 export class BatchProcessor {
   /** Windows sharing a claim number run in the order they started (versions in order). */
   readonly claimOrder = new ClaimOrder();
 
-  constructor(private readonly deps: BatchProcessorDeps) {}
+  private readonly reserveGroup: GroupCommit<BatchRecord, ReserveConflict | undefined>;
+  private readonly writeGroup: GroupCommit<FileToWrite, unknown>;
+  private readonly writtenGroup: GroupCommit<string, Date>;
+  private readonly billedGroup: GroupCommit<readonly ClaimVersionRef[], undefined>;
+  private readonly auditGroup: GroupCommit<AuditEntry, undefined>;
+
+  constructor(private readonly deps: BatchProcessorDeps) {
+    const d = deps;
+    this.reserveGroup = new GroupCommit((batches) => d.ledger.reserveMany(batches), {
+      maxGroup: GROUP_MAX,
+    });
+    this.writeGroup = new GroupCommit((files) => d.sink.writeMany(files), { maxGroup: GROUP_MAX });
+    this.writtenGroup = new GroupCommit(
+      async (ids) => {
+        const at = d.clock.now();
+        await d.ledger.markWrittenMany(ids, at);
+        return ids.map(() => at);
+      },
+      { maxGroup: GROUP_MAX },
+    );
+    this.billedGroup = new GroupCommit(
+      async (lists) => {
+        await d.claims.markBilled(lists.flat());
+        return lists.map(() => undefined);
+      },
+      { maxGroup: GROUP_MAX },
+    );
+    this.auditGroup = new GroupCommit(
+      async (entries) => {
+        await d.audit.appendMany(entries);
+        return entries.map(() => undefined);
+      },
+      { maxGroup: GROUP_MAX },
+    );
+  }
 
   /** Processes one window; every item is acked exactly once, whatever the outcome. */
   async process(window: Window<PendingClaim>): Promise<BatchOutcome> {
@@ -342,18 +397,10 @@ export class BatchProcessor {
           claimCount: claims.length,
           createdAt,
         };
+        // Not failures to retry: a duplicate is handled below; a batch conflict (a control
+        // number used before, edi_counters lowered by hand) needs a person, so it stops us.
         const conflict = await trace.step("commit", () =>
-          d.resilience.run(async () => {
-            try {
-              await d.ledger.reserve(record);
-            } catch (err) {
-              // Not failures to retry: a duplicate is handled below; a batch conflict (a control
-              // number used before, edi_counters lowered by hand) needs a person, so it stops us.
-              if (err instanceof DuplicateClaimsError || err instanceof BatchConflictError) return err;
-              throw err;
-            }
-            return undefined;
-          }, d.signal),
+          d.resilience.run(() => this.reserveGroup.submit(record), d.signal),
         );
         if (conflict === undefined) {
           out.push(record);
@@ -401,18 +448,22 @@ export class BatchProcessor {
     if (batch.content === null) throw new ContentIntegrityError(batch.batchId);
     if (sha256(batch.content) !== batch.sha256) throw new ContentIntegrityError(batch.batchId);
     const content = batch.content;
-    await trace.step("write", () => d.resilience.run(() => d.sink.write(batch.path, content), d.signal));
-    const writtenAt = d.clock.now();
-    await d.resilience.run(() => d.ledger.markWritten(batch.batchId, writtenAt), d.signal);
+    await trace.step("write", () =>
+      d.resilience.run(async () => {
+        const failed = await this.writeGroup.submit({ path: batch.path, content });
+        if (failed !== undefined) throw failed;
+      }, d.signal),
+    );
+    const writtenAt = await d.resilience.run(() => this.writtenGroup.submit(batch.batchId), d.signal);
     d.metrics.lastFileTimestamp.set(writtenAt.getTime() / 1000);
     // The billed mark and the audit row do not depend on each other: one wait, not two.
     const billed = d.markBilled
-      ? d.resilience.run(() => d.claims.markBilled(batch.claims), d.signal)
-      : Promise.resolve(0);
+      ? d.resilience.run(() => this.billedGroup.submit(batch.claims), d.signal)
+      : Promise.resolve(undefined);
     const audited = d.resilience
       .run(
         () =>
-          d.audit.append({
+          this.auditGroup.submit({
             action: "file_emitted",
             actor: currentActor(),
             at: writtenAt,

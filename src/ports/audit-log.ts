@@ -13,5 +13,7 @@ export interface AuditEntry {
 
 export interface AuditLog {
   append(entry: AuditEntry): Promise<void>;
+  /** Several rows in one insert (the group commit's file_emitted rows). */
+  appendMany(entries: readonly AuditEntry[]): Promise<void>;
   list(opts: { since: Date; action?: string | undefined; limit: number }): Promise<AuditEntry[]>;
 }

@@ -11,12 +11,22 @@ export class FileConflictError extends ClaimflowError {
   }
 }
 
+export interface FileToWrite {
+  readonly path: string;
+  readonly content: string;
+}
+
 export interface FileSink {
   /**
    * Writes `content` at `relativePath` atomically and durably. Idempotent for the same content;
    * FileConflictError when the path holds different content (the existing file is kept).
    */
   write(relativePath: string, content: string): Promise<void>;
+  /**
+   * Group commit of `write`: every file in parallel, each directory made durable once. Returns,
+   * per file in order, undefined (written) or the error `write` would have thrown for it alone.
+   */
+  writeMany(files: readonly FileToWrite[]): Promise<unknown[]>;
   read(relativePath: string): Promise<string | null>;
   /** Removes temp files a killed process left behind (at start); returns how many. */
   removeStaleTemps(): Promise<number>;

@@ -80,6 +80,27 @@ export interface HistoryLookup {
   readonly superseded: ClaimVersionRef[];
 }
 
+/** What stops one batch of a group from being reserved (see `Ledger.reserveMany`). */
+export type ReserveConflict = DuplicateClaimsError | BatchConflictError;
+
+/** `reserveMany` as one `reserve` per batch: the twin's way, and MongoDB's after a conflict. */
+export async function reserveEach(
+  ledger: Pick<Ledger, "reserve">,
+  batches: readonly BatchRecord[],
+): Promise<(ReserveConflict | undefined)[]> {
+  const out: (ReserveConflict | undefined)[] = [];
+  for (const b of batches) {
+    try {
+      await ledger.reserve(b);
+      out.push(undefined);
+    } catch (err) {
+      if (err instanceof DuplicateClaimsError || err instanceof BatchConflictError) out.push(err);
+      else throw err;
+    }
+  }
+  return out;
+}
+
 export interface Ledger {
   /**
    * The subset of refs whose batch is `written` (emitted: their file exists). A version only
@@ -101,8 +122,17 @@ export interface Ledger {
    * no-op; other conflicts throw BatchConflictError.
    */
   reserve(batch: BatchRecord): Promise<void>;
+  /**
+   * Group commit of `reserve`: every batch with its history rows in one transaction when none
+   * conflicts. Returns, per batch in order, undefined (reserved) or the typed conflict `reserve`
+   * would have thrown for it alone (the others are reserved); other errors throw (then nothing
+   * is reserved, or, after a lost reply, everything, which a retry sees as already reserved).
+   */
+  reserveMany(batches: readonly BatchRecord[]): Promise<(ReserveConflict | undefined)[]>;
   /** Batch → `written`, its history rows → `emitted`. Idempotent; BatchNotFoundError if unknown. */
   markWritten(batchId: string, at: Date): Promise<void>;
+  /** `markWritten` for many batches in a fixed number of round trips, whatever their number. */
+  markWrittenMany(batchIds: readonly string[], at: Date): Promise<void>;
   /**
    * Batches still `reserved` (crash between reserve and write), oldest first; of one stream
    * when `streamName` is given, created before `createdBefore` when given.

@@ -6,10 +6,22 @@
 // directory must be real directories: a symlink there is refused, never followed.
 import { randomBytes } from "node:crypto";
 import type { Dirent } from "node:fs";
-import { chmod, link, lstat, mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
+import {
+  chmod,
+  type FileHandle,
+  link,
+  lstat,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+} from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { ClaimflowError } from "../domain/errors.js";
-import { FileConflictError, type FileSink } from "../ports/file-sink.js";
+import { FileConflictError, type FileSink, type FileToWrite } from "../ports/file-sink.js";
 
 export const FILE_MODE = 0o640;
 export const DIR_MODE = 0o750;
@@ -40,12 +52,50 @@ export class FsFileSink implements FileSink {
   }
 
   async write(relativePath: string, content: string): Promise<void> {
+    await syncDir(await this.writeFile(relativePath, content));
+  }
+
+  async writeMany(files: readonly FileToWrite[]): Promise<unknown[]> {
+    const out: unknown[] = await Promise.all(
+      files.map((f) =>
+        this.writeFile(f.path, f.content).then(
+          (dir) => dir,
+          (err: unknown) => ({ failed: err }),
+        ),
+      ),
+    );
+    // One fsync per directory for all the files linked into it (the links' entries are durable
+    // together); a file is reported written only after its directory's fsync.
+    const dirs = new Map<string, unknown>();
+    for (const r of out) if (typeof r === "string") dirs.set(r, undefined);
+    await Promise.all(
+      [...dirs.keys()].map((dir) =>
+        syncDir(dir).catch((err: unknown) => {
+          dirs.set(dir, err);
+        }),
+      ),
+    );
+    return out.map((r) => (typeof r === "string" ? dirs.get(r) : (r as { failed: unknown }).failed));
+  }
+
+  /** The file, durable, under its final name; returns its directory (still to be fsynced). */
+  private async writeFile(relativePath: string, content: string): Promise<string> {
     const full = this.resolveSafe(relativePath);
     const dir = dirname(full);
     await this.ensureDir(dir, relativePath);
     const tmp = `${full}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
     // "wx" is O_CREAT|O_EXCL: it fails on an existing name, a symlink included, never follows one.
-    const fh = await open(tmp, "wx", FILE_MODE);
+    let fh: FileHandle;
+    try {
+      fh = await open(tmp, "wx", FILE_MODE);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+      // The directory went away while we ran (an operator cleaned up, a volume was remounted):
+      // the cached "known" entry is stale. Create it again and try once more.
+      this.knownDirs.delete(dir);
+      await this.ensureDir(dir, relativePath);
+      fh = await open(tmp, "wx", FILE_MODE);
+    }
     try {
       try {
         // The umask may have removed bits from FILE_MODE at open; set exactly 0640.
@@ -60,7 +110,7 @@ export class FsFileSink implements FileSink {
       // The temp file holds PHI: it goes whatever happened (after a link it is a second name).
       await rm(tmp, { force: true });
     }
-    await syncDir(dir);
+    return dir;
   }
 
   /** Gives the temp file its final name without ever replacing a different file. */

@@ -104,6 +104,42 @@ export function portContracts(name: string, make: () => Promise<ContractWorld>):
       expect(back?.claims).toEqual([ref("B")]);
     });
 
+    it("group commit: reserves every batch of a group, and exactly the conflicting ones are refused", async () => {
+      expect(
+        await w.ledger.reserveMany([batch("g1", [ref("A")], 1), batch("g2", [ref("B"), ref("C")], 2)]),
+      ).toEqual([undefined, undefined]);
+      // A retry of the whole group after a lost reply: every batch is already in, no conflict.
+      expect(
+        await w.ledger.reserveMany([batch("g1", [ref("A")], 1), batch("g2", [ref("B"), ref("C")], 2)]),
+      ).toEqual([undefined, undefined]);
+      const out = await w.ledger.reserveMany([
+        batch("g3", [ref("D")], 3),
+        batch("g4", [ref("C"), ref("E")], 4),
+        batch("g5", [ref("F")], 1),
+        batch("g6", [ref("D"), ref("G")], 6),
+      ]);
+      expect(out[0]).toBeUndefined();
+      expect((out[1] as DuplicateClaimsError).duplicates).toEqual([ref("C")]);
+      expect((out[2] as BatchConflictError).conflict).toBe("control_number");
+      // Two batches of one group listing one version: the second is the duplicate.
+      expect((out[3] as DuplicateClaimsError).duplicates).toEqual([ref("D")]);
+      expect((await w.ledger.findReserved()).map((b) => b.batchId).sort((a, b) => (a < b ? -1 : 1))).toEqual([
+        "g1",
+        "g2",
+        "g3",
+      ]);
+      await w.ledger.markWrittenMany(["g1", "g3"], new Date(1_700_000_900_000));
+      await w.ledger.markWrittenMany(["g1", "g3"], new Date(1_700_000_950_000));
+      expect(sortRefs(await w.ledger.findEmitted([ref("A"), ref("B"), ref("D")]))).toEqual([
+        ref("A"),
+        ref("D"),
+      ]);
+      expect((await w.ledger.findBatch("g3"))?.writtenAt).toEqual(new Date(1_700_000_900_000));
+      await expect(w.ledger.markWrittenMany(["g2", "nope"], new Date())).rejects.toBeInstanceOf(
+        BatchNotFoundError,
+      );
+    });
+
     it("counts control numbers per sender key, never repeating one", async () => {
       const a = [
         await w.ledger.nextControlNumber("ZZ:A              "),
@@ -165,6 +201,22 @@ export function sinkContract(name: string, make: () => Promise<FileSink>): void 
       expect(await sink.read("G/20250101/missing.837")).toBeNull();
       await expect(sink.write("../escape.837", "x")).rejects.toThrow();
       expect(await sink.removeStaleTemps()).toBe(0);
+    });
+
+    it("writeMany writes every file and reports exactly the failing one", async () => {
+      const sink = await make();
+      await sink.write("G/20250101/C-ZZ_S-000000009.837", "ISA*9~");
+      const out = await sink.writeMany([
+        { path: "G/20250101/C-ZZ_S-000000010.837", content: "ISA*10~" },
+        { path: "G/20250101/C-ZZ_S-000000009.837", content: "ISA*other~" },
+        { path: "H/20250101/C-ZZ_S-000000011.837", content: "ISA*11~" },
+      ]);
+      expect(out[0]).toBeUndefined();
+      expect(out[1]).toBeInstanceOf(FileConflictError);
+      expect(out[2]).toBeUndefined();
+      expect(await sink.read("G/20250101/C-ZZ_S-000000010.837")).toBe("ISA*10~");
+      expect(await sink.read("G/20250101/C-ZZ_S-000000009.837")).toBe("ISA*9~");
+      expect(await sink.read("H/20250101/C-ZZ_S-000000011.837")).toBe("ISA*11~");
     });
   });
 }

@@ -9,6 +9,10 @@ export class MemoryAuditLog implements AuditLog {
     this.entries.push(structuredClone(entry));
   }
 
+  async appendMany(entries: readonly AuditEntry[]): Promise<void> {
+    for (const e of entries) this.entries.push(structuredClone(e));
+  }
+
   async list(opts: { since: Date; action?: string | undefined; limit: number }): Promise<AuditEntry[]> {
     return this.entries
       .filter((e) => e.at.getTime() >= opts.since.getTime() && (!opts.action || e.action === opts.action))

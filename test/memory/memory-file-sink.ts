@@ -1,7 +1,7 @@
 // The file-sink twin: a Map from relative path to content. A write is all-or-nothing like the
 // real temp-file + link, and never replaces different content (FileConflictError), as the real
 // sink; every write is counted so tests can see a file rewritten with the same content.
-import { FileConflictError, type FileSink } from "../../src/ports/file-sink.js";
+import { FileConflictError, type FileSink, type FileToWrite } from "../../src/ports/file-sink.js";
 
 export class MemoryFileSink implements FileSink {
   private readonly files = new Map<string, string>();
@@ -15,6 +15,17 @@ export class MemoryFileSink implements FileSink {
     if (prev !== undefined && prev !== content) throw new FileConflictError(relativePath);
     this.files.set(relativePath, content);
     this.writes.set(relativePath, (this.writes.get(relativePath) ?? 0) + 1);
+  }
+
+  async writeMany(files: readonly FileToWrite[]): Promise<unknown[]> {
+    return Promise.all(
+      files.map((f) =>
+        this.write(f.path, f.content).then(
+          () => undefined,
+          (err: unknown) => err,
+        ),
+      ),
+    );
   }
 
   async read(relativePath: string): Promise<string | null> {

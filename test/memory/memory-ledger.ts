@@ -9,6 +9,8 @@ import {
   DuplicateClaimsError,
   type HistoryLookup,
   type Ledger,
+  type ReserveConflict,
+  reserveEach,
 } from "../../src/ports/ledger.js";
 
 export interface HistoryRow {
@@ -93,6 +95,16 @@ export class MemoryLedger implements Ledger {
         reservedAt: batch.createdAt,
       });
     }
+  }
+
+  /** Each batch is all-or-nothing here, and a group is the same as its batches one at a time. */
+  async reserveMany(batches: readonly BatchRecord[]): Promise<(ReserveConflict | undefined)[]> {
+    return reserveEach(this, batches);
+  }
+
+  async markWrittenMany(batchIds: readonly string[], at: Date): Promise<void> {
+    for (const id of batchIds) if (!this.batches.has(id)) throw new BatchNotFoundError(id);
+    for (const id of batchIds) await this.markWritten(id, at);
   }
 
   async markWritten(batchId: string, at: Date): Promise<void> {

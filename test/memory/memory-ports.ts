@@ -2,9 +2,13 @@
 // else that needs claimflow without MongoDB. `connect()` hands out more connections to the
 // same data (a second processor, or the restart after a simulated kill -9), each with its own
 // fault injection.
+
+import type { AuditEntry, AuditLog } from "../../src/ports/audit-log.js";
 import type { PipelinePorts } from "../../src/ports/bundle.js";
 import type { ChangeFeed } from "../../src/ports/change-feed.js";
 import { type Clock, systemClock } from "../../src/ports/clock.js";
+import type { FileSink, FileToWrite } from "../../src/ports/file-sink.js";
+import { type BatchRecord, type Ledger, reserveEach } from "../../src/ports/ledger.js";
 import { MemoryClaimDetail } from "./claim-detail.js";
 import { Faults, guarded } from "./faults.js";
 import { MemoryAuditLog } from "./memory-audit-log.js";
@@ -55,6 +59,22 @@ export interface MemoryDb {
   seed(data: SeedData): void;
 }
 
+/**
+ * The group calls (reserveMany, markWrittenMany, writeMany, appendMany) go through the
+ * fault-guarded single calls, one per item, so a fault armed on "ledger.reserve" or
+ * "sink.write" hits every batch of a group as it would alone, and a kill can land between two
+ * batches of one group (a finer crash than MongoDB's all-or-nothing transaction: still safe).
+ */
+function groupsViaSingles<T extends object>(g: T, group: (g: T) => Partial<T>): T {
+  const overrides = group(g) as Record<PropertyKey, unknown>;
+  return new Proxy(g, {
+    get(t, prop) {
+      if (prop in overrides) return overrides[prop];
+      return Reflect.get(t, prop, t);
+    },
+  });
+}
+
 export function createMemoryPorts(opts: MemoryPortsOptions = {}): { ports: PipelinePorts; db: MemoryDb } {
   const clock = opts.clock ?? systemClock;
   const claims = new MemoryClaimDetail({ clock });
@@ -86,17 +106,25 @@ export function createMemoryPorts(opts: MemoryPortsOptions = {}): { ports: Pipel
       feed: guardedFeed,
       claims: guarded(store, "claims", faults, ["scanReady", "markBilled", "findByClaimNumber"]),
       checkpoints: guarded(checkpoints, "checkpoints", faults, ["load", "save", "clear"]),
-      ledger: guarded(ledger, "ledger", faults, [
-        "findEmitted",
-        "lookupHistory",
-        "nextControlNumber",
-        "reserve",
-        "markWritten",
-        "findReserved",
-        "oldestReserved",
-        "findBatch",
-        "countReserved",
-      ]),
+      ledger: groupsViaSingles<Ledger>(
+        guarded(ledger, "ledger", faults, [
+          "findEmitted",
+          "lookupHistory",
+          "nextControlNumber",
+          "reserve",
+          "markWritten",
+          "findReserved",
+          "oldestReserved",
+          "findBatch",
+          "countReserved",
+        ]),
+        (g) => ({
+          reserveMany: (batches: readonly BatchRecord[]) => reserveEach(g, batches),
+          markWrittenMany: async (ids: readonly string[], at: Date) => {
+            for (const id of ids) await g.markWritten(id, at);
+          },
+        }),
+      ),
       lookups: guarded(lookups, "lookups", faults, ["patients", "clients", "npis"]),
       deadLetters: guarded(deadLetters, "deadLetters", faults, [
         "record",
@@ -106,9 +134,26 @@ export function createMemoryPorts(opts: MemoryPortsOptions = {}): { ports: Pipel
         "purgeBefore",
         "count",
       ]),
-      sink: guarded(files, "sink", faults, ["write", "read", "removeStaleTemps"]),
+      sink: groupsViaSingles<FileSink>(
+        guarded(files, "sink", faults, ["write", "read", "removeStaleTemps"]),
+        (g) => ({
+          writeMany: (fs: readonly FileToWrite[]) =>
+            Promise.all(
+              fs.map((f) =>
+                g.write(f.path, f.content).then(
+                  () => undefined,
+                  (err: unknown) => err,
+                ),
+              ),
+            ),
+        }),
+      ),
       leases: guarded(leases, "leases", faults, ["tryAcquire", "release", "current"]),
-      audit: guarded(audit, "audit", faults, ["append", "list"]),
+      audit: groupsViaSingles<AuditLog>(guarded(audit, "audit", faults, ["append", "list"]), (g) => ({
+        appendMany: async (entries: readonly AuditEntry[]) => {
+          for (const e of entries) await g.append(e);
+        },
+      })),
       stats: guarded(stats, "stats", faults, ["oplogWindowSeconds", "readyBacklog"]),
     };
     return { ports, faults };

@@ -3,7 +3,7 @@
 // two interchanges with one ISA06/ISA13, an oversized batch row, an older version billed last).
 import { describe, expect, it } from "vitest";
 import { validate837 } from "../../src/edi/validate.js";
-import type { Ledger } from "../../src/ports/ledger.js";
+import { type Ledger, reserveEach } from "../../src/ports/ledger.js";
 import {
   batchesPerVersion,
   checkOutput,
@@ -43,6 +43,8 @@ describe("Ledger holes", () => {
         }
         return real.reserve(batch);
       },
+      // The group commit reserves through reserveMany: one rival round per batch of the group.
+      reserveMany: (batches: Parameters<Ledger["reserveMany"]>[0]) => reserveEach(rivalLedger, batches),
     });
     const { engine } = await startEngine(
       { ...w.ports, ledger: rivalLedger },

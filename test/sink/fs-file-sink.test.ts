@@ -38,6 +38,23 @@ describe("FsFileSink", () => {
     expect((await allFiles(root)).map((f) => f.slice(root.length))).toEqual([`/${path}`]);
   });
 
+  it("recreates a directory deleted while running (its creation is cached) and writes", async () => {
+    const sink = new FsFileSink(root);
+    await sink.write("G/20250101/C-ZZ_S-000000001.837", "ISA*1~");
+    // An operator removes the date directory, then the whole output directory.
+    await rm(join(root, "G", "20250101"), { recursive: true });
+    await sink.write("G/20250101/C-ZZ_S-000000002.837", "ISA*2~");
+    expect(await readFile(join(root, "G/20250101/C-ZZ_S-000000002.837"), "utf8")).toBe("ISA*2~");
+    await rm(root, { recursive: true });
+    expect(
+      await sink.writeMany([
+        { path: "G/20250101/C-ZZ_S-000000003.837", content: "ISA*3~" },
+        { path: "G/20250101/C-ZZ_S-000000004.837", content: "ISA*4~" },
+      ]),
+    ).toEqual([undefined, undefined]);
+    expect(await readFile(join(root, "G/20250101/C-ZZ_S-000000004.837"), "utf8")).toBe("ISA*4~");
+  });
+
   it("refuses to write through a symlinked directory inside the output directory", async () => {
     const sink = new FsFileSink(root);
     await mkdir(join(root, "G"), { recursive: true });

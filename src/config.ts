@@ -231,3 +231,43 @@ export function maskUri(uri: string | undefined): string {
   );
   return `${scheme}${user}${cs.hosts.join(",")}/${db}${params.length > 0 ? `?${params.join("&")}` : ""}`;
 }
+
+/** Said instead of a driver message about a URI that maskUri cannot show safely. */
+export const UNREADABLE_URI_HINT =
+  "EDI_MONGODB_URI cannot be read as written (its text is not shown: it may hold a password); " +
+  "percent-encode @ as %40, / as %2F and : as %3A in the user name and password";
+
+/**
+ * A driver or network message about connecting with `uri`, safe to print. The driver quotes
+ * parts of a URI it misread: with an unescaped `@` or `/` in the password, part of the password
+ * becomes a host name and comes back in `getaddrinfo ENOTFOUND <part>`. So for a URI maskUri
+ * hides, the message is replaced as a whole; for one it can read, every credential it holds
+ * (password, secret options, raw and percent-decoded, any case: DNS lower-cases) becomes `***`.
+ */
+export function scrubUriMessage(message: string, uri: string | undefined): string {
+  if (!uri) return message;
+  if (maskUri(uri).endsWith("(unparseable URI hidden)")) return UNREADABLE_URI_HINT;
+  const cs = new ConnectionString(uri);
+  const secrets = new Set<string>();
+  const add = (v: string | null | undefined) => {
+    if (!v) return;
+    secrets.add(v);
+    try {
+      secrets.add(decodeURIComponent(v));
+    } catch {
+      // not percent-encoded: the raw form is enough
+    }
+  };
+  add(cs.password);
+  for (const [k, v] of cs.searchParams.entries()) {
+    if (!SECRET_OPTION.test(k)) continue;
+    add(v);
+    for (const pair of v.split(",")) add(pair.slice(pair.indexOf(":") + 1));
+  }
+  let out = message;
+  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
+    if (secret.length === 0) continue;
+    out = out.replace(new RegExp(secret.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), "gi"), "***");
+  }
+  return out;
+}

@@ -4,7 +4,7 @@
 // the adapters load on first use, so `--help`, `validate` and argument errors stay fast.
 import type { Db, MongoClient } from "mongodb";
 import { DatabaseUnavailableError } from "../app/services/operator-errors.js";
-import { type Config, loadConfig, maskUri } from "../config.js";
+import { type Config, loadConfig, maskUri, scrubUriMessage } from "../config.js";
 import { UsageError } from "../domain/errors.js";
 import type { PipelinePorts } from "../ports/bundle.js";
 import { type Clock, systemClock } from "../ports/clock.js";
@@ -50,7 +50,11 @@ export async function withOperatorContext<T>(fn: (ctx: OperatorContext) => Promi
       databaseName: config.databaseName,
     });
   } catch (err) {
-    throw new DatabaseUnavailableError(maskUri(uri), err);
+    throw new DatabaseUnavailableError(
+      maskUri(uri),
+      scrubUriMessage(err instanceof Error ? err.message : String(err), uri),
+      err,
+    );
   }
   const { client, db } = connection;
   try {

@@ -2,6 +2,7 @@
 // service, print, exit code). Exit codes: 0 done, 1 the action failed or found problems, 2 bad
 // input (arguments or configuration). User errors print one line; never a stack trace.
 import { Command, CommanderError } from "commander";
+import { scrubUriMessage } from "../config.js";
 import { ClaimflowError, ConfigError, UsageError } from "../domain/errors.js";
 import { registerAcks } from "./acks.js";
 import { registerAudit } from "./audit.js";
@@ -103,11 +104,13 @@ function handleError(err: unknown): number {
   }
   // Matched by name, not instanceof, so this module does not load the driver for every command.
   if (err instanceof Error && /^Mongo[A-Za-z]*Error$/.test(err.name)) {
-    process.stderr.write(`claimflow: MongoDB error: ${oneLine(err.message)}\n`);
+    // The connection URI's secrets out first: the driver quotes parts of a URI it misread.
+    const text = scrubUriMessage(oneLine(err.message), process.env.EDI_MONGODB_URI);
+    process.stderr.write(`claimflow: MongoDB error: ${text}\n`);
     return 1;
   }
   process.stderr.write(
-    `claimflow: unexpected error: ${oneLine(err instanceof Error ? err.message : String(err))}\n`,
+    `claimflow: unexpected error: ${scrubUriMessage(oneLine(err instanceof Error ? err.message : String(err)), process.env.EDI_MONGODB_URI)}\n`,
   );
   return 1;
 }

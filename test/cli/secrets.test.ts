@@ -25,11 +25,28 @@ describe("EDI_MONGODB_URI credentials", () => {
     `mongodb://app:pw@127.0.0.1:9/?serverSelectionTimeoutMS=1000&authMechanism=SCRAM-SHA-256&proxyHost=127.0.0.1&proxyPassword=${MARK}&proxyUsername=u`,
     `mongodb://127.0.0.1:9/?serverSelectionTimeoutMS=1000&authMechanism=MONGODB-AWS&authMechanismProperties=AWS_SESSION_TOKEN:${MARK}`,
     `mongodb://127.0.0.1:9/?serverSelectionTimeoutMS=1000&tls=true&tlsCertificateKeyFilePassword=${MARK}`,
+    // An unescaped `@` then `/` in the password: the driver reads part of it as a host name and
+    // used to print it back in `getaddrinfo ENOTFOUND s3cr3tmarker` (lower-cased by DNS).
+    `mongodb://app:pw@${MARK}/x@127.0.0.1:9/claims?serverSelectionTimeoutMS=1000`,
+    `mongodb://app:pw@${MARK}:27017/x@127.0.0.1:9/?serverSelectionTimeoutMS=1000`,
   ];
   it.each(uris)("a failed connection does not print the secret of %s", async (uri) => {
     const r = await cli(["status"], { EDI_MONGODB_URI: uri, EDI_TIMEOUT_MS: "1000" });
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/claimflow: /);
+    expectNoSecret(r, [MARK, MARK.toLowerCase()]);
+  });
+
+  // `run` fails while connecting too, before any logger scrubbing: its stderr line is the CLI's.
+  it.each(uris.slice(-2))("claimflow run does not print the secret of %s either", async (uri) => {
+    const r = await cli(["run"], {
+      EDI_MONGODB_URI: uri,
+      EDI_TIMEOUT_MS: "1000",
+      EDI_METRICS_PORT: "0",
+      EDI_OUTPUT_DIR: `/tmp/claimflow-secrets-${process.pid}`,
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/claimflow: MongoDB error: EDI_MONGODB_URI cannot be read as written/);
     expectNoSecret(r, [MARK, MARK.toLowerCase()]);
   });
 });

@@ -2,7 +2,7 @@
 // with the driver's own parser: no password, no credential option, whatever characters the
 // secret holds.
 import { describe, expect, it } from "vitest";
-import { maskUri } from "../../src/config.js";
+import { maskUri, scrubUriMessage, UNREADABLE_URI_HINT } from "../../src/config.js";
 
 const SECRET = "S3cr3tMarker";
 
@@ -41,5 +41,28 @@ describe("maskUri", () => {
 
   it("says when no URI is set", () => {
     expect(maskUri(undefined)).toBe("(not set)");
+  });
+});
+
+describe("scrubUriMessage", () => {
+  it("replaces the whole message for a URI maskUri cannot show", () => {
+    const uri = "mongodb://app:pw@Secr3t/x@127.0.0.1:9/";
+    expect(scrubUriMessage("getaddrinfo ENOTFOUND secr3t", uri)).toBe(UNREADABLE_URI_HINT);
+  });
+
+  it("hides every credential of a readable URI, raw or decoded, in any case", () => {
+    const uri =
+      "mongodb://app:Pa%2Fss%40wd@h1:27017/?authMechanism=MONGODB-AWS&authMechanismProperties=AWS_SESSION_TOKEN:T0kenValue";
+    const text = scrubUriMessage("bad: Pa/ss@wd, pa%2fss%40wd, t0kenvalue; host h1 refused", uri);
+    expect(text).toBe("bad: ***, ***, ***; host h1 refused");
+  });
+
+  it("leaves a message alone without a URI or without secrets in it", () => {
+    expect(scrubUriMessage("connect ECONNREFUSED 127.0.0.1:9", undefined)).toBe(
+      "connect ECONNREFUSED 127.0.0.1:9",
+    );
+    expect(scrubUriMessage("connect ECONNREFUSED 127.0.0.1:9", "mongodb://app:pw1234@127.0.0.1:9/")).toBe(
+      "connect ECONNREFUSED 127.0.0.1:9",
+    );
   });
 });

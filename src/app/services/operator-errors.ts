@@ -44,9 +44,10 @@ export class RetryRefusedError extends ClaimflowError {
 /** The operator command could not connect to MongoDB (the URI is shown with its password masked). */
 export class DatabaseUnavailableError extends ClaimflowError {
   readonly code = "DATABASE_UNAVAILABLE";
-  constructor(maskedUri: string, cause: unknown) {
+  /** `reason`: the driver's message already scrubbed of the URI's secrets (scrubUriMessage). */
+  constructor(maskedUri: string, reason: string, cause: unknown) {
     super(
-      `cannot connect to MongoDB at ${maskedUri}: ${cause instanceof Error ? cause.message : String(cause)}; ` +
+      `cannot connect to MongoDB at ${maskedUri}: ${reason}; ` +
         "check EDI_MONGODB_URI and that the replica set is reachable",
       { cause },
     );

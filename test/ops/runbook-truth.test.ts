@@ -45,6 +45,46 @@ describe("ops/runbook.md", () => {
     }
   });
 
+  it("says a hot standby is ready (role standby, claimflow_lease_active), as the engine answers", () => {
+    // The code: readiness()'s standby branch is ready with role standby while it can poll.
+    const fn = readinessSource.slice(readinessSource.indexOf("readiness():"));
+    expect(fn.slice(0, fn.indexOf("\n  }\n"))).toMatch(
+      /state === "standby"\)\s*return this\.lease\.reachable\s*\?\s*\{ ready: true, role: "standby" \}/,
+    );
+    expect(readRepoFile("src/observability/metrics.ts")).toContain('name: "claimflow_lease_active"');
+    const para = readyzParagraph();
+    expect(para).toMatch(
+      /A standby \(another processor holds the lease[^)]*\) is ready while it can reach MongoDB/,
+    );
+    expect(para).toContain("claimflow_lease_active");
+    const readme = readRepoFile("README.md").replace(/\s+/g, " ");
+    expect(readme).toMatch(/200 with `"role":"standby"` on a hot standby/);
+    expect(readme).toContain("`claimflow_lease_active`");
+    // Nothing an operator reads says a standby (or every instance while one is active) gets 503.
+    const stale =
+      /every \/readyz answers 503|200 only when connected, holding the lease|standby[^.\n]*answers 503/i;
+    for (const file of ["ops/runbook.md", "README.md", "ops/alerts.yml"]) {
+      expect(readRepoFile(file).replace(/\s+/g, " "), file).not.toMatch(stale);
+    }
+  });
+
+  it("words the note of a ready processor with missing input indexes as the code does", () => {
+    const watch = readRepoFile("src/app/services/input-index-watch.ts");
+    expect(watch).toMatch(
+      /`slow: \$\{this\.missing\.length\} input index\(es\) missing, run \\`\$\{ENSURE_COMMAND\}\\`: /,
+    );
+    expect(readyzParagraph()).toContain(
+      "`slow: N input index(es) missing, run \\`claimflow indexes ensure\\`:",
+    );
+  });
+
+  it("documents the group filter disagreement counter the code registers", () => {
+    expect(readRepoFile("src/observability/metrics.ts")).toContain(
+      'name: "claimflow_group_filter_disagreements_total"',
+    );
+    expect(readRepoFile("README.md")).toContain("`claimflow_group_filter_disagreements_total`");
+  });
+
   it("tells operators to filter logs on the fields the code logs", () => {
     const batchProcessor = readRepoFile("src/pipeline/batch-processor.ts");
     expect(batchProcessor).toMatch(/logger\.child\(\{\s*batchId/);

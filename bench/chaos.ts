@@ -18,6 +18,7 @@ import { type Db, MongoClient, MongoServerError } from "mongodb";
 import { COLLECTIONS } from "../src/mongo/collections.js";
 import { isDuplicateKeyError } from "../src/mongo/connect.js";
 import { generate, makeInvalidClaims, prng } from "../src/seed/synthetic.js";
+import { countEmitted } from "../test/support/emitted.js";
 import { checkExactlyOnce, refKey } from "../test/support/exactly-once.js";
 import { startBenchMongo } from "./lib/mongo.js";
 import { freshScenario, processorEnv, writeReferenceData } from "./lib/scenario.js";
@@ -171,14 +172,10 @@ async function main(): Promise<void> {
     await inserter;
 
     log("chaos over; waiting for the last processor to file everything");
-    const history = s.db.collection(COLLECTIONS.history);
     const deadLetters = s.db.collection(COLLECTIONS.deadLetters);
     const deadline = Date.now() + 20 * 60_000;
     for (;;) {
-      const [emitted, dead] = await Promise.all([
-        history.countDocuments({ state: "emitted" }),
-        deadLetters.countDocuments(),
-      ]);
+      const [emitted, dead] = await Promise.all([countEmitted(s.db), deadLetters.countDocuments()]);
       if (emitted >= validVersions.size && dead >= invalidNumbers.size) break;
       if (Date.now() > deadline) {
         log(

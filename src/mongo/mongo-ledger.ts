@@ -38,16 +38,19 @@ export interface BatchDoc {
   content_purged_at?: Date;
 }
 
+/**
+ * One row per claim version, naming its batch; written once, never updated (ledger v2): the
+ * version is emitted exactly when that batch is `written`. Rows written before v2 may still
+ * carry `state`/`emitted_at`; nothing reads them.
+ */
 export interface HistoryDoc {
   claim_number: string;
   version: number;
   batch_id: string;
-  state: "reserved" | "emitted";
   stream_name: string;
   group_id: string;
   client_id: string;
   reserved_at: Date;
-  emitted_at?: Date;
 }
 
 export class MongoLedger implements Ledger {
@@ -232,11 +235,7 @@ export class MongoLedger implements Ledger {
   async markWrittenMany(batchIds: readonly string[], at: Date): Promise<void> {
     const ids = [...new Set(batchIds)];
     if (ids.length === 0) return;
-    // Same order as markWritten (history first, the batches last), for the whole group at once.
-    await this.history.updateMany(
-      { batch_id: { $in: ids }, state: "reserved" },
-      { $set: { state: "emitted", emitted_at: at } },
-    );
+    // One write for the whole group; the history rows are not touched (see markWritten).
     const res = await this.batches.updateMany({ batch_id: { $in: ids } }, [
       { $set: { state: "written", written_at: { $ifNull: ["$written_at", at] } } },
     ] as Document[]);
@@ -284,13 +283,8 @@ export class MongoLedger implements Ledger {
   }
 
   async markWritten(batchId: string, at: Date): Promise<void> {
-    // History first, the batch last: a crash between the two leaves the batch `reserved`, so the
-    // next start writes it again (same content) and lands here again. The other order left rows
-    // `reserved` under a `written` batch for good (seen with kill -9 in crash-restart.test.ts).
-    await this.history.updateMany(
-      { batch_id: batchId, state: "reserved" },
-      { $set: { state: "emitted", emitted_at: at } },
-    );
+    // One write: the batch's state is the only per-file state. History rows are never updated,
+    // so no crash can leave them disagreeing with their batch (v1 updated both, in two writes).
     const res = await this.batches.updateOne({ batch_id: batchId }, [
       { $set: { state: "written", written_at: { $ifNull: ["$written_at", at] } } },
     ] as Document[]);
@@ -389,7 +383,6 @@ function historyRows(batch: BatchRecord): HistoryDoc[] {
     claim_number: c.claim_number,
     version: c.version,
     batch_id: batch.batchId,
-    state: "reserved",
     stream_name: batch.streamName,
     group_id: batch.groupId,
     client_id: batch.clientId,

@@ -129,7 +129,10 @@ export interface Ledger {
    * is reserved, or, after a lost reply, everything, which a retry sees as already reserved).
    */
   reserveMany(batches: readonly BatchRecord[]): Promise<(ReserveConflict | undefined)[]>;
-  /** Batch → `written`, its history rows → `emitted`. Idempotent; BatchNotFoundError if unknown. */
+  /**
+   * Batch → `written`: its claim versions are emitted from now on (their history rows, which
+   * name the batch, are never updated). Idempotent; BatchNotFoundError if unknown.
+   */
   markWritten(batchId: string, at: Date): Promise<void>;
   /** `markWritten` for many batches in a fixed number of round trips, whatever their number. */
   markWrittenMany(batchIds: readonly string[], at: Date): Promise<void>;

@@ -5,13 +5,13 @@ import { join, relative } from "node:path";
 import type { Db } from "mongodb";
 import { main } from "../../src/cli/index.js";
 import type { SyntheticData } from "../../src/seed/synthetic.js";
+import { countEmitted } from "../support/emitted.js";
 
 export { waitFor } from "../support/wait-for.js";
 
 export const DAY_MS = 86_400_000;
 
-export const emittedCount = (db: Db) =>
-  db.collection("processing_history").countDocuments({ state: "emitted" });
+export const emittedCount = (db: Db) => countEmitted(db);
 
 const yyyymmdd = (d: Date) => d.toISOString().slice(0, 10).replaceAll("-", "");
 

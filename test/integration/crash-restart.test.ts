@@ -13,6 +13,7 @@ import { sweepTempFilesOfKilled, tally, tallyProblems } from "../../bench/lib/ta
 import { COLLECTIONS } from "../../src/mongo/collections.js";
 import { generate, makeInvalidClaims, prng } from "../../src/seed/synthetic.js";
 import { ensureBuilt } from "../cli/cli-harness.js";
+import { countEmitted } from "../support/emitted.js";
 import { checkExactlyOnce, refKey, versionsInClaimDetail } from "../support/exactly-once.js";
 import { startTestMongo, type TestMongo } from "../support/mongo.js";
 
@@ -40,8 +41,8 @@ async function waitFor(
 async function describeState(db: Db, child: ProcessorChild): Promise<string> {
   const count = (c: string, q: Record<string, unknown> = {}) => db.collection(c).countDocuments(q);
   const facts = {
-    emitted: await count(COLLECTIONS.history, { state: "emitted" }),
-    historyReserved: await count(COLLECTIONS.history, { state: "reserved" }),
+    emitted: await countEmitted(db),
+    history: await count(COLLECTIONS.history),
     batchesReserved: await count(COLLECTIONS.batches, { state: "reserved" }),
     batchesWritten: await count(COLLECTIONS.batches, { state: "written" }),
     deadLetters: await count(COLLECTIONS.deadLetters),
@@ -147,11 +148,10 @@ describe.skipIf(!mongo)("the processor child on a real replica set", () => {
       await inserter;
       expect(inserted).toBe(data.claims.length + invalid.length);
 
-      const history = s.db.collection(COLLECTIONS.history);
       await waitFor(
         "every claim filed after the last restart",
         async () =>
-          (await history.countDocuments({ state: "emitted" })) >= data.claims.length &&
+          (await countEmitted(s.db)) >= data.claims.length &&
           (await s.db.collection(COLLECTIONS.deadLetters).countDocuments()) >= invalid.length,
         { diagnose: () => describeState(s.db, sup.current) },
       );

@@ -18,6 +18,7 @@ import { Metrics } from "../../src/observability/metrics.js";
 import { writeSynthetic } from "../../src/seed/seed-database.js";
 import { generate } from "../../src/seed/synthetic.js";
 import { cli, ensureBuilt } from "../cli/cli-harness.js";
+import { countEmitted, emittedClaimNumbers } from "../support/emitted.js";
 import { waitFor } from "../support/wait-for.js";
 
 const ROOT_USER = { user: "root", pwd: "root-faults-pw" };
@@ -164,8 +165,7 @@ describe.skipIf(!rs)("process-level and claim-level faults on a real replica set
       await waitFor(
         "every claim billed or dead-lettered",
         async () =>
-          (await db.collection(COLLECTIONS.history).countDocuments({ state: "emitted" })) +
-            (await db.collection(COLLECTIONS.deadLetters).countDocuments()) ===
+          (await countEmitted(db)) + (await db.collection(COLLECTIONS.deadLetters).countDocuments()) ===
           data.claims.length,
         30_000,
       );
@@ -179,7 +179,7 @@ describe.skipIf(!rs)("process-level and claim-level faults on a real replica set
       expect(d.reason).toBe("ambiguous_patient");
       expect(JSON.stringify(d)).not.toMatch(/otherperson/i);
     }
-    const emitted = await db.collection(COLLECTIONS.history).distinct("claim_number", { state: "emitted" });
+    const emitted = await emittedClaimNumbers(db);
     expect(emitted.sort()).toEqual(
       data.claims
         .map((c) => c.claim_number as string)

@@ -13,6 +13,7 @@ import { Engine, type EngineOptions } from "../../src/pipeline/engine.js";
 import { systemClock } from "../../src/ports/clock.js";
 import { writeSynthetic } from "../../src/seed/seed-database.js";
 import { generate, makeInvalidClaims } from "../../src/seed/synthetic.js";
+import { countEmitted } from "../support/emitted.js";
 import { checkExactlyOnce, refKey, versionsInClaimDetail } from "../support/exactly-once.js";
 import { startTestMongo, type TestMongo } from "../support/mongo.js";
 import { waitFor } from "../support/wait-for.js";
@@ -105,8 +106,7 @@ describe.skipIf(!mongo)("engine on a real replica set", () => {
     return data;
   }
 
-  const emittedCount = (ctx: Ctx) =>
-    ctx.db.collection("processing_history").countDocuments({ state: "emitted" });
+  const emittedCount = (ctx: Ctx) => countEmitted(ctx.db);
 
   async function runUntil(ctx: Ctx, total: number, overrides: Partial<EngineOptions> = {}) {
     const run = engineFor(ctx, overrides);

@@ -16,6 +16,7 @@ import { Engine, type EngineOptions } from "../../src/pipeline/engine.js";
 import { type Clock, systemClock } from "../../src/ports/clock.js";
 import { writeSynthetic } from "../../src/seed/seed-database.js";
 import { generate } from "../../src/seed/synthetic.js";
+import { countEmitted } from "../support/emitted.js";
 import { startTestMongo, type TestMongo } from "../support/mongo.js";
 import { PORTABLE } from "../support/portable-regex-cases.js";
 import { waitFor } from "../support/wait-for.js";
@@ -173,7 +174,7 @@ describe.skipIf(!mongo)("stream safety on a real replica set", () => {
   });
 
   /** Claim versions in processing_history (emitted). */
-  const emitted = (db: Db) => db.collection("processing_history").countDocuments({ state: "emitted" });
+  const emitted = (db: Db) => countEmitted(db);
 
   describe("post-images that are gone", () => {
     it("looks up a draft→ready update whose post-image is null instead of counting it as deleted", async () => {

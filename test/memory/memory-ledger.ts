@@ -17,9 +17,7 @@ export interface HistoryRow {
   readonly claim_number: string;
   readonly version: number;
   readonly batchId: string;
-  state: "reserved" | "emitted";
   readonly reservedAt: Date;
-  emittedAt?: Date;
 }
 
 const keyOf = (r: ClaimVersionRef) => `${r.claim_number}\u0000${r.version}`;
@@ -91,7 +89,6 @@ export class MemoryLedger implements Ledger {
         claim_number: c.claim_number,
         version: c.version,
         batchId: batch.batchId,
-        state: "reserved",
         reservedAt: batch.createdAt,
       });
     }
@@ -111,14 +108,8 @@ export class MemoryLedger implements Ledger {
     const batch = this.batches.get(batchId);
     if (!batch) throw new BatchNotFoundError(batchId);
     if (batch.state === "written") return;
+    // History rows are never updated: their batch being written is what makes them emitted.
     this.batches.set(batchId, { ...batch, state: "written", writtenAt: new Date(at) });
-    for (const c of batch.claims) {
-      const row = this.historyRows.get(keyOf(c));
-      if (row && row.batchId === batchId) {
-        row.state = "emitted";
-        row.emittedAt = new Date(at);
-      }
-    }
   }
 
   async findReserved(streamName?: string, createdBefore?: Date): Promise<BatchRecord[]> {
@@ -158,6 +149,11 @@ export class MemoryLedger implements Ledger {
     return [...this.batches.values()]
       .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())
       .map((b) => structuredClone(b));
+  }
+
+  /** History rows whose batch is written: the emitted claim versions (copies). */
+  emittedRows(): HistoryRow[] {
+    return this.history().filter((r) => this.batches.get(r.batchId)?.state === "written");
   }
 
   /** Every processing_history row (copies). */

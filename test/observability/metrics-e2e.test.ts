@@ -16,6 +16,7 @@ import { Metrics } from "../../src/observability/metrics.js";
 import { writeSynthetic } from "../../src/seed/seed-database.js";
 import { generate, makeClient, makeInvalidClaims, prng } from "../../src/seed/synthetic.js";
 import { runTool, toolOutput } from "../ops/tools.js";
+import { countEmitted } from "../support/emitted.js";
 import { startTestMongo, type TestMongo } from "../support/mongo.js";
 import { pick, probe, type Scrape, scrape, waitFor } from "./scrape.js";
 
@@ -231,7 +232,7 @@ describe.skipIf(!mongo)("processor metrics and health endpoints on a real replic
 
     // What MongoDB holds is the truth the metrics must agree with.
     const batches = await db.collection("edi_batches").find({}).toArray();
-    const emitted = await db.collection("processing_history").countDocuments({ state: "emitted" });
+    const emitted = await countEmitted(db);
     const deadRows = await db
       .collection("dead_letters")
       .aggregate<{ _id: string; n: number }>([{ $group: { _id: "$reason", n: { $sum: 1 } } }])

@@ -17,6 +17,7 @@ import { createLogger } from "../../src/observability/logger.js";
 import { Metrics } from "../../src/observability/metrics.js";
 import { writeSynthetic } from "../../src/seed/seed-database.js";
 import { generate, makeClient, makeInvalidClaims, prng } from "../../src/seed/synthetic.js";
+import { emittedClaimNumbers } from "../support/emitted.js";
 import { startTestMongo, type TestMongo } from "../support/mongo.js";
 import { waitFor } from "./scrape.js";
 
@@ -247,9 +248,7 @@ describe.skipIf(!mongo)("PHI-free logs and dead letters, end to end on a real re
       await waitFor(
         "every claim billed or dead-lettered",
         async () => {
-          const emitted = await db
-            .collection("processing_history")
-            .distinct("claim_number", { state: "emitted" });
+          const emitted = await emittedClaimNumbers(db);
           const dead = await db.collection("dead_letters").distinct("claim_number");
           seen = { emitted, dead, lastLines: log.lines.slice(-6).map((l) => l.msg) };
           return emitted.length === billed.length && dead.length === deadCount;

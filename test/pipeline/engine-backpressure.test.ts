@@ -16,7 +16,7 @@ import {
 } from "./harness.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const durable = (db: MemoryDb) => db.ledger.history().filter((h) => h.state === "emitted").length;
+const durable = (db: MemoryDb) => db.ledger.emittedRows().length;
 
 describe("Backpressure", () => {
   it("never holds more than EDI_MAX_IN_FLIGHT unacked claims: reading pauses, nothing is dropped", async () => {

@@ -20,8 +20,7 @@ import {
   waitForTokenCheckpoint,
 } from "./harness.js";
 
-const emittedCount = (w: ReturnType<typeof makeWorld>) =>
-  w.db.ledger.history().filter((h) => h.state === "emitted").length;
+const emittedCount = (w: ReturnType<typeof makeWorld>) => w.db.ledger.emittedRows().length;
 
 /** Bills `claims` as another processor would: render, reserve, write, mark written. */
 async function billElsewhere(ports: PipelinePorts, docs: Record<string, unknown>[]): Promise<void> {

@@ -14,7 +14,7 @@ import {
   waitFor,
 } from "./harness.js";
 
-const emittedCount = (w: World) => w.db.ledger.history().filter((h) => h.state === "emitted").length;
+const emittedCount = (w: World) => w.db.ledger.emittedRows().length;
 
 describe("Hole 5: permanent errors are not retried", () => {
   it("an Unauthorized error on the ledger fails the engine after one call, with a one-line reason", async () => {

@@ -21,7 +21,7 @@ import {
   waitForTokenCheckpoint,
 } from "./harness.js";
 
-const emittedCount = (w: World) => w.db.ledger.history().filter((h) => h.state === "emitted").length;
+const emittedCount = (w: World) => w.db.ledger.emittedRows().length;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A clock the tests can move forward, so cluster times (seconds) are under their control. */

@@ -7,7 +7,8 @@
 // renewal went through", on the monotonic clock: each attempt is cut off after a quarter of the
 // TTL, and without a successful renewal for three quarters of it the keeper gives up — a quarter
 // TTL before any standby may take over (the server counts the TTL from when the renewal reached
-// it, which is after it was sent).
+// it, which is after it was sent). A deadline that fires late because this process was frozen
+// asks the store once before giving up (onDeadline).
 import { performance } from "node:perf_hooks";
 import { ClaimflowError } from "../domain/errors.js";
 import type { Logger } from "../observability/logger.js";
@@ -121,9 +122,44 @@ export class LeaseKeeper {
   /** Gives the lease up as lost unless a renewal sent after `sentAt` succeeds within 3/4 TTL. */
   private armDeadline(sentAt: number): void {
     clearTimeout(this.deadline);
-    const remaining = sentAt + (this.o.ttlMs * 3) / 4 - performance.now();
-    this.deadline = setTimeout(() => this.lose("lease not renewed in time"), Math.max(0, remaining));
+    const dueAt = sentAt + (this.o.ttlMs * 3) / 4;
+    this.deadline = setTimeout(() => void this.onDeadline(dueAt), Math.max(0, dueAt - performance.now()));
     this.deadline.unref();
+  }
+
+  /**
+   * On time, the deadline means renewals hang or fail: the lease is given up while still live on
+   * the store. Late by more than an attempt's bound, it means this process itself was frozen (a
+   * long GC pause, a starved CPU): no renewal could even be sent, and no work was done either. Then
+   * the store decides, with one bounded renewal: it succeeds only while no other processor holds
+   * the lease (the same atomic take as always), so a pause alone no longer ends a processor that
+   * nobody replaced (seen on a loaded machine: a 400 ms stall stopped a lone processor for good).
+   */
+  private async onDeadline(dueAt: number): Promise<void> {
+    if (!this.held) return;
+    const lateMs = performance.now() - dueAt;
+    if (lateMs < this.callTimeoutMs) {
+      this.lose("lease not renewed in time");
+      return;
+    }
+    const sentAt = performance.now();
+    let ok = false;
+    try {
+      ok = await this.attempt();
+      this.storeReachable = true;
+    } catch {
+      this.storeReachable = false;
+    }
+    if (!this.held) return;
+    if (!ok) {
+      this.lose("lease not renewed in time (process paused)");
+      return;
+    }
+    this.o.logger.warn(
+      { stream: this.o.streamName, pausedMs: Math.round(lateMs) },
+      "process was paused past the lease renewal deadline; the store still gave this processor the lease",
+    );
+    this.armDeadline(sentAt);
   }
 
   private async renew(): Promise<void> {

@@ -97,6 +97,8 @@ const envSchema = z.object({
   EDI_ACK_POLL_SECONDS: intIn(1, 3600).default(30),
   // How often the processor checks that the input indexes exist (a missing one is slow, not wrong).
   EDI_INDEX_CHECK_SECONDS: intIn(1, 86_400).default(300),
+  // How often the processor reads stream_controls (`claimflow pause` / `resume` take effect within it).
+  EDI_CONTROL_POLL_SECONDS: intIn(1, 300).default(5),
   EDI_ACK_WRITEBACK: bool.default(false),
   EDI_ACK_EXPECTED_WITHIN_HOURS: intIn(1, 720).default(24),
   EDI_ACK_MAX_FILE_MB: intIn(1, 1024).default(64),
@@ -130,6 +132,7 @@ export type Config = {
   readonly ackDir: string | undefined;
   readonly ackPollMs: number;
   readonly indexCheckMs: number;
+  readonly controlPollMs: number;
   readonly ackWriteBack: boolean;
   readonly ackExpectedWithinHours: number;
   readonly ackMaxFileBytes: number;
@@ -183,6 +186,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ackDir: e.EDI_ACK_DIR,
     ackPollMs: e.EDI_ACK_POLL_SECONDS * 1000,
     indexCheckMs: e.EDI_INDEX_CHECK_SECONDS * 1000,
+    controlPollMs: e.EDI_CONTROL_POLL_SECONDS * 1000,
     ackWriteBack: e.EDI_ACK_WRITEBACK,
     ackExpectedWithinHours: e.EDI_ACK_EXPECTED_WITHIN_HOURS,
     ackMaxFileBytes: e.EDI_ACK_MAX_FILE_MB * 1024 * 1024,

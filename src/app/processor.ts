@@ -14,6 +14,7 @@ import { connectMongo } from "../mongo/connect.js";
 import { checkInputIndexes } from "../mongo/index-check.js";
 import { ensureAuditTtl, ensureIndexes } from "../mongo/indexes.js";
 import { createMongoPorts } from "../mongo/mongo-ports.js";
+import { MongoStreamControl } from "../mongo/mongo-stream-control.js";
 import { HealthServer } from "../observability/http-server.js";
 import { createLogger, type Logger } from "../observability/logger.js";
 import { Metrics } from "../observability/metrics.js";
@@ -23,6 +24,7 @@ import { type Clock, systemClock } from "../ports/clock.js";
 import { Lifecycle } from "./lifecycle.js";
 import { AckWatcher } from "./services/ack-watcher.js";
 import { InputIndexWatch } from "./services/input-index-watch.js";
+import { PeriodicTask } from "./services/periodic-task.js";
 import { RetentionScheduler } from "./services/retention.js";
 
 /** How often the processor removes content past EDI_CONTENT_RETENTION_DAYS. */
@@ -196,9 +198,28 @@ export async function startProcessor(config: Config, opts: ProcessorOptions = {}
     indexWatch.start();
     life.add("input index check", () => indexWatch.stop());
 
+    // Operator controls (`claimflow pause` / `resume`): read at start (a paused stream stays
+    // paused across restarts and takeovers) and every EDI_CONTROL_POLL_SECONDS.
+    const controls = new MongoStreamControl(db);
+    // Before the engine starts: a paused stream must not read even one event after a restart.
+    engine.setPaused(await controls.pauseState(config.streamName));
+    const controlWatch = new PeriodicTask(
+      async () => {
+        try {
+          engine.setPaused(await controls.pauseState(config.streamName));
+        } catch (err) {
+          metrics.mongoErrors.inc({ operation: "stats" });
+          logger.warn({ err }, "stream_controls not read; will retry");
+        }
+      },
+      { intervalMs: config.controlPollMs, firstRunAfterMs: config.controlPollMs },
+    );
+    controlWatch.start();
+    life.add("stream control watch", () => controlWatch.stop());
+
     const readiness = () => {
       const r = engine.readiness();
-      const note = r.ready ? indexWatch.readinessNote() : undefined;
+      const note = r.ready && r.reason === undefined ? indexWatch.readinessNote() : undefined;
       return note === undefined ? r : { ...r, reason: note };
     };
     const server = new HealthServer({ metrics, readiness, logger });

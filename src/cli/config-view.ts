@@ -37,6 +37,7 @@ const SHOW: Record<Variable, (c: Config) => string> = {
   EDI_ACK_DIR: (c) => c.ackDir ?? "(not set: acknowledgements not watched)",
   EDI_ACK_POLL_SECONDS: (c) => String(c.ackPollMs / 1000),
   EDI_INDEX_CHECK_SECONDS: (c) => String(c.indexCheckMs / 1000),
+  EDI_CONTROL_POLL_SECONDS: (c) => String(c.controlPollMs / 1000),
   EDI_ACK_WRITEBACK: (c) => String(c.ackWriteBack),
   EDI_ACK_EXPECTED_WITHIN_HOURS: (c) => String(c.ackExpectedWithinHours),
   EDI_ACK_MAX_FILE_MB: (c) => String(c.ackMaxFileBytes / (1024 * 1024)),

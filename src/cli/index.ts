@@ -14,6 +14,7 @@ import { registerDemo } from "./demo.js";
 import { loadDotEnv } from "./dotenv.js";
 import { registerIndexes } from "./indexes.js";
 import { registerKeys } from "./keys.js";
+import { registerPause } from "./pause.js";
 import { registerRetention } from "./retention.js";
 import { registerRun } from "./run.js";
 import { registerSeed } from "./seed.js";
@@ -43,6 +44,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerDemo(program, setExit);
   registerToken(program);
   registerStatus(program);
+  registerPause(program);
   registerIndexes(program);
   registerDeadLetters(program);
   registerBatches(program);

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { ENSURE_COMMAND } from "../app/services/input-index-watch.js";
 import { collectStatus, type StatusReport } from "../app/services/status-service.js";
 import { checkInputIndexes } from "../mongo/index-check.js";
+import { MongoStreamControl } from "../mongo/mongo-stream-control.js";
 import { parseOptionalArg, streamNameArg } from "./args.js";
 import { withOperatorContext } from "./context.js";
 import { duration, keyValues, orDash, printJson, println } from "./format.js";
@@ -39,8 +40,10 @@ export function registerStatus(program: Command): void {
         const { undecryptableBatches } = await import("../crypto/content-inventory.js");
         const content = { undecryptable: () => undecryptableBatches(ctx.db, ctx.config.contentKeys) };
         const inputIndexes = () => checkInputIndexes(ctx.db);
+        const controls = new MongoStreamControl(ctx.db);
+        const pauseState = (stream: string) => controls.pauseState(stream);
         const report = await collectStatus(
-          { ...ctx, content, inputIndexes },
+          { ...ctx, content, inputIndexes, pauseState },
           {
             streamName: streamArg ?? ctx.config.streamName,
             groupFilter: ctx.config.groupFilter,
@@ -60,6 +63,12 @@ function undecryptableText(u: StatusReport["undecryptableBatches"]): string {
   return `${u.batches} batch(es) under key id(s) ${u.keyIds.join(", ")}, not configured (EDI_CONTENT_KEY_PREVIOUS)`;
 }
 
+function pauseText(p: StatusReport["pause"]): string {
+  if (p === null) return "-";
+  if (!p.paused) return "no";
+  return `YES since ${p.since ?? "?"} by ${p.by ?? "?"}: ${p.reason ?? "no reason given"} (\`claimflow resume\`)`;
+}
+
 function indexesText(i: StatusReport["inputIndexes"]): string {
   if (i === null) return "-";
   const unchecked = i.unchecked.length > 0 ? ` (not listable: ${i.unchecked.join(", ")})` : "";
@@ -75,6 +84,7 @@ function render(r: StatusReport): string {
   const cp = r.checkpoint;
   const rows: [string, string][] = [
     ["stream", r.streamName],
+    ["paused", pauseText(r.pause)],
     ["cluster time", r.clusterTime],
     [
       "checkpoint",

@@ -13,4 +13,6 @@ export const COLLECTIONS = {
   audit: "audit_log",
   leases: "stream_leases",
   acknowledgements: "acknowledgements",
+  /** One document per stream name: operator controls (pause) the active processor obeys. */
+  controls: "stream_controls",
 } as const;

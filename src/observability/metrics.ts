@@ -58,6 +58,7 @@ export class Metrics {
   readonly leaseActive: Gauge;
   readonly groupFilterDisagreements: Counter;
   readonly inputIndexMissing: Gauge<"collection" | "index">;
+  readonly paused: Gauge;
 
   constructor(opts: { collectDefaults?: boolean } = {}) {
     const registers = [this.registry];
@@ -246,6 +247,11 @@ export class Metrics {
     this.groupFilterDisagreements = new Counter({
       name: "claimflow_group_filter_disagreements_total",
       help: "Claims MongoDB's $regex chose under EDI_GROUP_FILTER that JavaScript's RegExp did not match (billed all the same)",
+      registers,
+    });
+    this.paused = new Gauge({
+      name: "claimflow_paused",
+      help: "1 while an operator has paused this processor's stream (`claimflow pause`), else 0",
       registers,
     });
     this.inputIndexMissing = new Gauge({

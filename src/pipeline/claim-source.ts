@@ -31,7 +31,7 @@ import { errorSummary, isCancellation, type Resilience } from "./resilience.js";
 import { sleep } from "./sleep.js";
 import type { Watermark } from "./watermark.js";
 
-export type SourceState = "starting" | "catching_up" | "streaming" | "restarting" | "stopped";
+export type SourceState = "starting" | "catching_up" | "streaming" | "restarting" | "paused" | "stopped";
 
 export interface SourceItem {
   readonly seq: number;
@@ -83,6 +83,9 @@ export class ClaimSource {
   /** Consecutive change-stream failures, for the backoff; reset by a successful read. */
   private streamFailures = 0;
   private readonly abort = new AbortController();
+  /** `claimflow pause`: stop reading (after the pull in progress) until resumed. */
+  private pauseRequested = false;
+  private wakeFromPause: (() => void) | undefined;
   state: SourceState = "starting";
 
   constructor(private readonly deps: ClaimSourceDeps) {}
@@ -104,10 +107,22 @@ export class ClaimSource {
     });
   }
 
+  /**
+   * Pause (`claimflow pause`): the pull in progress finishes, then the source reads nothing and
+   * its cursor closes; what was read flows on through the windows and the checkpoint follows it.
+   * Resume continues after the last token read (a catch-up scan cut short starts again: the
+   * ledger skips what it already emitted).
+   */
+  setPaused(paused: boolean): void {
+    this.pauseRequested = paused;
+    if (!paused) this.wakeFromPause?.();
+  }
+
   /** Stops reading: the in-progress pull finishes, nothing new is emitted, the cursor closes. */
   stop(): void {
     if (this.stopping) return;
     this.stopping = true;
+    this.wakeFromPause?.();
     this.abort.abort();
     this.deps.limiter.wakeAll();
     void this.cursor?.close().catch(() => undefined);
@@ -117,20 +132,41 @@ export class ClaimSource {
     let plan = await this.initialPlan();
     while (!this.stopping) {
       try {
+        if (this.pauseRequested) {
+          await this.waitWhilePaused();
+          continue;
+        }
         if (plan.scanUpTo) {
           this.state = "catching_up";
-          await this.scan(emit, plan.scanUpTo);
+          const complete = await this.scan(emit, plan.scanUpTo);
           if (this.stopping) break;
+          if (!complete) continue; // paused mid-scan: scanned again from the start on resume
+          plan = { position: plan.position, scanUpTo: undefined };
         }
         // After a failure the state stays "restarting" (not ready) until a read succeeds.
         if (this.state !== "restarting") this.state = "streaming";
         await this.stream(emit, plan.position);
+        if (this.pauseRequested && this.lastToken)
+          plan = { position: { kind: "resumeAfter", token: this.lastToken }, scanUpTo: undefined };
       } catch (err) {
         if (this.stopping) break;
         plan = await this.recover(err, plan);
       }
     }
     this.state = "stopped";
+  }
+
+  private async waitWhilePaused(): Promise<void> {
+    await this.closeCursor();
+    this.state = "paused";
+    this.deps.logger.info({ stream: this.deps.streamName }, "paused: not reading the change stream");
+    while (this.pauseRequested && !this.stopping) {
+      await new Promise<void>((resolve) => {
+        this.wakeFromPause = resolve;
+      });
+    }
+    this.wakeFromPause = undefined;
+    if (!this.stopping) this.deps.logger.info({ stream: this.deps.streamName }, "resumed");
   }
 
   private async initialPlan(): Promise<Plan> {
@@ -199,7 +235,8 @@ export class ClaimSource {
     return { position: plan.position, scanUpTo: undefined };
   }
 
-  private async scan(emit: (item: SourceItem) => void, upTo: ClusterTime): Promise<void> {
+  /** True when the scan reached T0; false when stopped or paused before it. */
+  private async scan(emit: (item: SourceItem) => void, upTo: ClusterTime): Promise<boolean> {
     const d = this.deps;
     let after: unknown;
     let total = 0;
@@ -230,7 +267,7 @@ export class ClaimSource {
         await d.limiter.acquire();
         if (this.stopping) {
           d.limiter.release();
-          return;
+          return false;
         }
         const seq = d.watermark.track(undefined);
         d.metrics.eventsReceived.inc({ operation: "scan" });
@@ -239,11 +276,12 @@ export class ClaimSource {
         total++;
         emit({ seq, origin: "scan", operationType: "scan", doc, eventTimeMs: docTime(doc, d.clock) });
       }
-    } while (after !== undefined && !this.stopping);
-    if (this.stopping) return;
+    } while (after !== undefined && !this.stopping && !this.pauseRequested);
+    if (this.stopping || after !== undefined) return false;
     // Everything up to T0 is now read; once it is all done, a restart may start at T0.
     d.watermark.mark({ clusterTime: upTo });
     d.logger.info({ claims: total }, "catch-up scan complete");
+    return true;
   }
 
   private async stream(emit: (item: SourceItem) => void, start: StartPosition): Promise<void> {
@@ -254,7 +292,7 @@ export class ClaimSource {
     const cursor = this.cursor;
     d.metrics.streaming.set(1);
     try {
-      while (!this.stopping) {
+      while (!this.stopping && !this.pauseRequested) {
         await d.limiter.acquire();
         if (this.stopping) {
           d.limiter.release();

@@ -24,6 +24,7 @@ import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
 import type { PipelinePorts } from "../ports/bundle.js";
 import type { Clock } from "../ports/clock.js";
+import type { PauseState } from "../ports/stream-control.js";
 import { Acker } from "./acker.js";
 import { BatchProcessor, type PendingClaim } from "./batch-processor.js";
 import { processWindows } from "./batch-queue.js";
@@ -98,6 +99,7 @@ export class Engine {
   private readonly lease: LeaseKeeper;
   private readonly groupRegex: RegExp | undefined;
   private readonly abort = new AbortController();
+  private pause: PauseState = { paused: false };
   private subscription: Subscription | undefined;
   private checkpointTimer: NodeJS.Timeout | undefined;
   private statsTimer: NodeJS.Timeout | undefined;
@@ -200,6 +202,17 @@ export class Engine {
       };
     if (this.resilience.circuitOpen)
       return { ready: false, reason: "circuit open: MongoDB keeps failing", role: "active" };
+    // Paused on purpose: live and ready (an orchestrator must not restart it), saying so.
+    if (this.source.state === "paused")
+      return {
+        ready: true,
+        reason:
+          `paused by ${this.pause.by ?? "an operator"}: ${this.pause.reason ?? "no reason given"}`.slice(
+            0,
+            200,
+          ),
+        role: "active",
+      };
     if (this.source.state === "restarting")
       return { ready: false, reason: "change stream restarting", role: "active" };
     if (this.source.state !== "streaming" && this.source.state !== "catching_up")
@@ -209,6 +222,26 @@ export class Engine {
 
   get sourceState(): string {
     return this.source.state;
+  }
+
+  /**
+   * `claimflow pause` / `resume`, as read from stream_controls: the source stops or restarts
+   * reading; windows, batches and checkpoints go on. A standby keeps it for when it takes over.
+   */
+  setPaused(state: PauseState): void {
+    const changed = state.paused !== this.pause.paused;
+    this.pause = state;
+    this.source.setPaused(state.paused);
+    this.deps.metrics.paused.set(state.paused ? 1 : 0);
+    if (changed)
+      this.deps.logger.info(
+        { paused: state.paused, by: state.by, reason: state.reason },
+        state.paused ? "stream paused by an operator" : "stream resumed by an operator",
+      );
+  }
+
+  get paused(): PauseState {
+    return this.pause;
   }
 
   /** Waits for the lease, recovers reserved batches, then starts the pipeline. */

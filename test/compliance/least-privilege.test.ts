@@ -344,6 +344,8 @@ describe.skipIf(!rs)("least-privilege MongoDB roles (auth-enabled replica set)",
       ["retention", "run", "--dry-run"],
       ["token", "show"],
       ["token", "reset", "--now", "--yes"],
+      ["pause", "--reason", "payer outage"],
+      ["resume"],
     ]) {
       const r = await runCli(args, withPrevious);
       expect(r.code, `${args.join(" ")}: ${r.stderr}`).toBe(0);
@@ -376,7 +378,14 @@ describe.skipIf(!rs)("least-privilege MongoDB roles (auth-enabled replica set)",
     const actions = await rootDb
       .collection("audit_log")
       .distinct("action", { action: { $ne: "file_emitted" } });
-    expect(actions.sort()).toEqual(["batch_replay", "key_rotation", "retention_run", "token_reset"]);
+    expect(actions.sort()).toEqual([
+      "batch_replay",
+      "key_rotation",
+      "retention_run",
+      "stream_paused",
+      "stream_resumed",
+      "token_reset",
+    ]);
     const asOperator = await MongoClient.connect(uriFor(OPERATOR));
     try {
       await expectUnauthorized("operator reads patient", () =>

@@ -4,6 +4,7 @@ import { describe } from "vitest";
 import { MongoCheckpointStore } from "../../src/mongo/mongo-checkpoint-store.js";
 import { MongoDeadLetters } from "../../src/mongo/mongo-dead-letters.js";
 import { MongoLeaseStore } from "../../src/mongo/mongo-lease-store.js";
+import { MongoStreamControl } from "../../src/mongo/mongo-stream-control.js";
 import { contractMongo } from "./contract-mongo.js";
 import { stateContracts } from "./state-contracts.js";
 
@@ -16,6 +17,7 @@ describe.skipIf(!m)("MongoDB ports", () => {
       leases: new MongoLeaseStore(db),
       checkpoints: new MongoCheckpointStore(db),
       deadLetters: new MongoDeadLetters(db),
+      controls: new MongoStreamControl(db),
     };
   });
 });

@@ -7,11 +7,13 @@ import { beforeEach, describe, expect, it } from "vitest";
 import type { CheckpointStore } from "../../src/ports/checkpoint-store.js";
 import type { DeadLetterEntry, DeadLetterStore } from "../../src/ports/dead-letters.js";
 import type { LeaseStore } from "../../src/ports/lease.js";
+import type { StreamControlStore } from "../../src/ports/stream-control.js";
 
 export interface StateWorld {
   readonly leases: LeaseStore;
   readonly checkpoints: CheckpointStore;
   readonly deadLetters: DeadLetterStore;
+  readonly controls: StreamControlStore;
 }
 
 const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s));
@@ -65,6 +67,32 @@ export function stateContracts(name: string, make: () => Promise<StateWorld>): v
       const won = await Promise.all(holders.map((h) => w.leases.tryAcquire("race", h, 60_000)));
       expect(won.filter(Boolean)).toHaveLength(1);
       expect((await w.leases.current("race"))?.holder).toBe(holders[won.indexOf(true)]);
+    });
+  });
+
+  describe(`${name}: stream control contract`, () => {
+    it("pauses and resumes one stream, returning the state before, keeping who, why and when", async () => {
+      const w = await make();
+      expect(await w.controls.pauseState("s1")).toEqual({ paused: false });
+      const before = await w.controls.setPaused("s1", {
+        paused: true,
+        by: "ops@host",
+        reason: "outage",
+        at: at(1),
+      });
+      expect(before.paused).toBe(false);
+      expect(await w.controls.pauseState("s1")).toEqual({
+        paused: true,
+        by: "ops@host",
+        reason: "outage",
+        at: at(1),
+      });
+      expect((await w.controls.pauseState("s2")).paused).toBe(false);
+      const again = await w.controls.setPaused("s1", { paused: false, by: "ops2@host", at: at(2) });
+      expect(again).toMatchObject({ paused: true, reason: "outage" });
+      const resumed = await w.controls.pauseState("s1");
+      expect(resumed).toMatchObject({ paused: false, by: "ops2@host", at: at(2) });
+      expect(resumed.reason).toBeUndefined();
     });
   });
 

@@ -5,6 +5,7 @@
 import { type InputIndexReport, indexLabel } from "../../mongo/index-check.js";
 import type { PipelinePorts } from "../../ports/bundle.js";
 import type { Clock } from "../../ports/clock.js";
+import type { PauseState } from "../../ports/stream-control.js";
 import { filesAwaiting999 } from "./ack-service.js";
 import {
   type CheckpointSummary,
@@ -31,6 +32,8 @@ export interface StatusDeps {
   readonly content?: UndecryptableSource;
   /** The input-index check (`claimflow indexes ensure` creates what it finds missing). */
   readonly inputIndexes?: () => Promise<InputIndexReport>;
+  /** `claimflow pause` state of the stream. */
+  readonly pauseState?: (streamName: string) => Promise<PauseState>;
 }
 
 export interface StatusOptions {
@@ -72,6 +75,13 @@ export interface StatusReport {
     readonly missing: readonly string[];
     readonly unchecked: readonly string[];
   } | null;
+  /** Paused by `claimflow pause` (who, why, since when); null: not read. */
+  readonly pause: {
+    readonly paused: boolean;
+    readonly by: string | null;
+    readonly reason: string | null;
+    readonly since: string | null;
+  } | null;
   readonly processor: ProcessorProbe | null;
 }
 
@@ -90,6 +100,7 @@ export async function collectStatus(deps: StatusDeps, opts: StatusOptions): Prom
     undecryptable,
     awaiting,
     indexes,
+    pause,
   ] = await Promise.all([
     ports.checkpoints.load(opts.streamName),
     ports.leases.current(opts.streamName),
@@ -108,6 +119,7 @@ export async function collectStatus(deps: StatusDeps, opts: StatusOptions): Prom
         })
       : Promise.resolve(null),
     deps.inputIndexes ? deps.inputIndexes() : Promise.resolve(null),
+    deps.pauseState ? deps.pauseState(opts.streamName) : Promise.resolve(null),
   ]);
   const now = clock.now();
   const cpTime = cp ? checkpointClusterTime(cp) : null;
@@ -127,6 +139,14 @@ export async function collectStatus(deps: StatusDeps, opts: StatusOptions): Prom
     readyBacklog: backlog,
     filesAwaiting999: awaiting,
     inputIndexes: indexes ? { missing: indexes.missing.map(indexLabel), unchecked: indexes.unchecked } : null,
+    pause: pause
+      ? {
+          paused: pause.paused,
+          by: pause.by ?? null,
+          reason: pause.reason ?? null,
+          since: pause.at ? pause.at.toISOString() : null,
+        }
+      : null,
     processor,
   };
 }

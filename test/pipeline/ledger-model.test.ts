@@ -21,7 +21,6 @@ import {
   checkOutput,
   makeWorld,
   moreClaims,
-  type Running,
   refKey,
   silentLogger,
   startEngine,
@@ -43,12 +42,6 @@ const KILL_POINTS: readonly FaultPoint[] = [
 interface ProcPlan {
   readonly stream: 0 | 1;
   readonly kill: { readonly point: FaultPoint; readonly skip: number } | null;
-}
-
-interface Step {
-  readonly insert: number;
-  readonly bumps: number;
-  readonly pauseMs: number;
 }
 
 const procArb: fc.Arbitrary<ProcPlan> = fc.record({

@@ -11,7 +11,6 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { createContext, runInContext } from "node:vm";
 import { type Db, MongoClient, MongoServerError } from "mongodb";
-import { MongoMemoryReplSet } from "mongodb-memory-server";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startProcessor } from "../../src/app/processor.js";
@@ -25,6 +24,7 @@ import { writeSynthetic } from "../../src/seed/seed-database.js";
 import { generate } from "../../src/seed/synthetic.js";
 import { ack999For, readSent } from "../support/ack-builders.js";
 import { checkExactlyOnce } from "../support/exactly-once.js";
+import { type AuthTestMongo, type MongoUser, startAuthTestMongo } from "../support/mongo.js";
 import { emittedCount, modeOf, needlesIn, phiNeedles, runCli, waitFor, walk } from "./support.js";
 
 const ROOT = { user: "root", pwd: "root-secret-pw" };
@@ -32,35 +32,8 @@ const PROCESSOR = { user: "claimflow", pwd: "processor-secret-pw" };
 const OPERATOR = { user: "operator", pwd: "operator-secret-pw" };
 const SCRIPT = fs.readFileSync(path.resolve(import.meta.dirname, "../../ops/mongo-roles.js"), "utf8");
 
-async function startAuthReplSet(): Promise<MongoMemoryReplSet | undefined> {
-  try {
-    const rs = await MongoMemoryReplSet.create({
-      replSet: {
-        count: 1,
-        storageEngine: "wiredTiger",
-        auth: { enable: true, customRootName: ROOT.user, customRootPwd: ROOT.pwd },
-      },
-      instanceOpts: [{ launchTimeout: 120_000 }],
-    });
-    await rs.waitUntilRunning();
-    return rs;
-  } catch (err) {
-    const why = err instanceof Error ? err.message.split("\n")[0] : String(err);
-    process.stderr.write(
-      `\n!!! LEAST-PRIVILEGE TESTS SKIPPED: no auth-enabled mongod could be started (${why}).\n` +
-        "!!! Set MONGOMS_SYSTEM_BINARY to a mongod binary (here: bash ../shared/mongodb/install.sh).\n\n",
-    );
-    return undefined;
-  }
-}
-
-const rs = await startAuthReplSet();
-
-const uriFor = (who: { user: string; pwd: string }) =>
-  (rs as MongoMemoryReplSet)
-    .getUri()
-    .replace("mongodb://", `mongodb://${who.user}:${encodeURIComponent(who.pwd)}@`)
-    .concat("&authSource=admin");
+const rs = await startAuthTestMongo(ROOT, "LEAST-PRIVILEGE TESTS");
+const uriFor = (who: MongoUser) => (rs as AuthTestMongo).uriFor(who);
 
 type Command = Record<string, unknown>;
 
@@ -146,7 +119,7 @@ describe.skipIf(!rs)("least-privilege MongoDB roles (auth-enabled replica set)",
   afterAll(async () => {
     await root?.close();
     await new Promise((resolve) => collector?.close(resolve));
-    await rs?.stop({ doCleanup: true, force: true });
+    await rs?.stop();
     if (base) await rm(base, { recursive: true, force: true });
   });
 

@@ -7,7 +7,6 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Db, MongoClient } from "mongodb";
-import { MongoMemoryReplSet } from "mongodb-memory-server";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startProcessor } from "../../src/app/processor.js";
@@ -19,36 +18,14 @@ import { writeSynthetic } from "../../src/seed/seed-database.js";
 import { generate } from "../../src/seed/synthetic.js";
 import { cli, ensureBuilt } from "../cli/cli-harness.js";
 import { countEmitted, emittedClaimNumbers } from "../support/emitted.js";
+import { type AuthTestMongo, type MongoUser, startAuthTestMongo } from "../support/mongo.js";
 import { waitFor } from "../support/wait-for.js";
 
 const ROOT_USER = { user: "root", pwd: "root-faults-pw" };
 const LIMITED = { user: "nobatches", pwd: "limited-faults-pw" };
 
-async function startAuthReplSet(): Promise<MongoMemoryReplSet | undefined> {
-  try {
-    const rs = await MongoMemoryReplSet.create({
-      replSet: {
-        count: 1,
-        storageEngine: "wiredTiger",
-        auth: { enable: true, customRootName: ROOT_USER.user, customRootPwd: ROOT_USER.pwd },
-      },
-      instanceOpts: [{ launchTimeout: 120_000 }],
-    });
-    await rs.waitUntilRunning();
-    return rs;
-  } catch (err) {
-    const why = err instanceof Error ? err.message.split("\n")[0] : String(err);
-    process.stderr.write(`\n!!! FAULT TESTS SKIPPED: no auth-enabled mongod could be started (${why}).\n\n`);
-    return undefined;
-  }
-}
-
-const rs = await startAuthReplSet();
-const uriFor = (who: { user: string; pwd: string }) =>
-  (rs as MongoMemoryReplSet)
-    .getUri()
-    .replace("mongodb://", `mongodb://${who.user}:${encodeURIComponent(who.pwd)}@`)
-    .concat("&authSource=admin");
+const rs = await startAuthTestMongo(ROOT_USER, "FAULT TESTS");
+const uriFor = (who: MongoUser) => (rs as AuthTestMongo).uriFor(who);
 
 describe.skipIf(!rs)("process-level and claim-level faults on a real replica set", () => {
   let root: MongoClient;
@@ -62,7 +39,7 @@ describe.skipIf(!rs)("process-level and claim-level faults on a real replica set
   afterAll(async () => {
     await root?.close();
     if (base) await rm(base, { recursive: true, force: true });
-    await rs?.stop({ doCleanup: true, force: true });
+    await rs?.stop();
   });
 
   it("exits 1 with one line when MongoDB refuses the batch path (Unauthorized), without retrying", async () => {

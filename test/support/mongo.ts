@@ -66,3 +66,51 @@ export async function startTestMongo(opts: { members?: number } = {}): Promise<T
     return undefined;
   }
 }
+
+/** A MongoDB user of the auth-enabled test replica set. */
+export interface MongoUser {
+  readonly user: string;
+  readonly pwd: string;
+}
+
+export interface AuthTestMongo {
+  /** The replica set's URI logged in as `who` (users live in admin). */
+  uriFor(who: MongoUser): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * One auth-enabled single-member replica set whose root user is `root` (the least-privilege and
+ * fault tests create their limited users through it). Undefined, after one loud line naming
+ * `what` as skipped, when no mongod can be started: files then `describe.skipIf(!mongo)`.
+ */
+export async function startAuthTestMongo(root: MongoUser, what: string): Promise<AuthTestMongo | undefined> {
+  const cleanupPrefix = isolateWinePrefix();
+  try {
+    const rs = await MongoMemoryReplSet.create({
+      replSet: {
+        count: 1,
+        storageEngine: "wiredTiger",
+        auth: { enable: true, customRootName: root.user, customRootPwd: root.pwd },
+      },
+      instanceOpts: [{ launchTimeout: 120_000 }],
+    });
+    await rs.waitUntilRunning();
+    return {
+      uriFor: (who) =>
+        rs
+          .getUri()
+          .replace("mongodb://", `mongodb://${who.user}:${encodeURIComponent(who.pwd)}@`)
+          .concat("&authSource=admin"),
+      stop: () => rs.stop({ doCleanup: true, force: true }).then(() => undefined),
+    };
+  } catch (err) {
+    cleanupPrefix?.();
+    const why = err instanceof Error ? err.message.split("\n")[0] : String(err);
+    process.stderr.write(
+      `\n!!! ${what} SKIPPED: no auth-enabled mongod could be started (${why}).\n` +
+        "!!! Set MONGOMS_SYSTEM_BINARY to a mongod binary (here: bash ../shared/mongodb/install.sh).\n\n",
+    );
+    return undefined;
+  }
+}

@@ -59,6 +59,8 @@ export interface ProcessorOptions {
 export async function startProcessor(config: Config, opts: ProcessorOptions = {}): Promise<ProcessorHandle> {
   const logger = opts.logger ?? createLogger(config.logLevel);
   const metrics = opts.metrics ?? new Metrics();
+  // Every series names its processor (SPEC section 6), whoever built the registry.
+  metrics.registry.setDefaultLabels({ stream: config.streamName });
   const life = new Lifecycle(logger);
   const clock = opts.clock ?? systemClock;
   try {

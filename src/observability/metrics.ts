@@ -60,7 +60,15 @@ export class Metrics {
   readonly inputIndexMissing: Gauge<"collection" | "index">;
   readonly paused: Gauge;
 
-  constructor(opts: { collectDefaults?: boolean } = {}) {
+  /**
+   * `stream` (EDI_STREAM_NAME) becomes a default label of the registry, so every series this
+   * process exports (Node defaults included) says which processor it comes from: N processors
+   * behind one job are told apart without relying on `instance`. Database-wide gauges (oplog
+   * window, dead letters, reserved batches, acknowledgements) carry it too and hold the same
+   * figure on every processor: aggregate them with `max`, never `sum` (README, Metrics).
+   */
+  constructor(opts: { collectDefaults?: boolean; stream?: string } = {}) {
+    if (opts.stream !== undefined) this.registry.setDefaultLabels({ stream: opts.stream });
     const registers = [this.registry];
     if (opts.collectDefaults !== false) {
       collectDefaultMetrics({ register: this.registry, prefix: "claimflow_" });
@@ -140,7 +148,7 @@ export class Metrics {
     });
     this.mongoErrors = new Counter({
       name: "claimflow_mongo_errors_total",
-      help: "MongoDB operation failures, by operation",
+      help: "MongoDB operation failures (each failed attempt, retried or not), by operation: change_stream, checkpoint, stats, orphan_sweep and the batch path (history_lookup, enrich, dead_letter, control_number, reserve, mark_written, mark_billed, recovery)",
       labelNames: ["operation"],
       registers,
     });

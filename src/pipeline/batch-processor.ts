@@ -213,10 +213,10 @@ export class BatchProcessor {
     // (a dead letter included) is decided from them.
     const enrichStart = performance.now();
     const [history, enrichedAll] = await Promise.all([
-      d.resilience.run(() => d.ledger.lookupHistory(pending.map(refOf)), d.signal),
+      d.resilience.run(() => d.ledger.lookupHistory(pending.map(refOf)), d.signal, "history_lookup"),
       trace
         .step("enrich", () =>
-          d.resilience.run(() => d.enricher.enrich(pending.map((p) => p.claim)), d.signal),
+          d.resilience.run(() => d.enricher.enrich(pending.map((p) => p.claim)), d.signal, "enrich"),
         )
         .then((r) => {
           d.metrics.enrichmentLatency.observe((performance.now() - enrichStart) / 1000);
@@ -242,7 +242,7 @@ export class BatchProcessor {
       // A crash between the file and the billed mark leaves claims ready: finish the mark now
       // (only for versions whose batch is written: findEmitted never returns a reserved one).
       if (d.markBilled && repeats.length > 0)
-        await d.resilience.run(() => d.claims.markBilled(repeats.map(refOf)), d.signal);
+        await d.resilience.run(() => d.claims.markBilled(repeats.map(refOf)), d.signal, "mark_billed");
     }
     d.metrics.claimsDuplicate.inc(duplicates);
 
@@ -259,7 +259,7 @@ export class BatchProcessor {
       else joined.push({ item, joined: e.joined });
     });
     if (dead.length > 0) {
-      await d.resilience.run(() => d.deadLetters.record(dead, d.clock.now()), d.signal);
+      await d.resilience.run(() => d.deadLetters.record(dead, d.clock.now()), d.signal, "dead_letter");
       for (const x of dead) d.metrics.claimsDeadLettered.inc({ reason: x.reason });
       log.warn(
         { deadLettered: dead.map((x) => ({ claim: x.claimNumber, version: x.version, reason: x.reason })) },
@@ -347,7 +347,11 @@ export class BatchProcessor {
           renderFailed += await this.renderFailure(claims, new Error("sender id not renderable"), log);
           break;
         }
-        const controlNumber = await d.resilience.run(() => d.ledger.nextControlNumber(senderKey), d.signal);
+        const controlNumber = await d.resilience.run(
+          () => d.ledger.nextControlNumber(senderKey),
+          d.signal,
+          "control_number",
+        );
         const createdAt = d.clock.now();
         let content: string;
         try {
@@ -400,7 +404,7 @@ export class BatchProcessor {
         // Not failures to retry: a duplicate is handled below; a batch conflict (a control
         // number used before, edi_counters lowered by hand) needs a person, so it stops us.
         const conflict = await trace.step("commit", () =>
-          d.resilience.run(() => this.reserveGroup.submit(record), d.signal),
+          d.resilience.run(() => this.reserveGroup.submit(record), d.signal, "reserve"),
         );
         if (conflict === undefined) {
           out.push(record);
@@ -454,11 +458,15 @@ export class BatchProcessor {
         if (failed !== undefined) throw failed;
       }, d.signal),
     );
-    const writtenAt = await d.resilience.run(() => this.writtenGroup.submit(batch.batchId), d.signal);
+    const writtenAt = await d.resilience.run(
+      () => this.writtenGroup.submit(batch.batchId),
+      d.signal,
+      "mark_written",
+    );
     d.metrics.lastFileTimestamp.set(writtenAt.getTime() / 1000);
     // The billed mark and the audit row do not depend on each other: one wait, not two.
     const billed = d.markBilled
-      ? d.resilience.run(() => this.billedGroup.submit(batch.claims), d.signal)
+      ? d.resilience.run(() => this.billedGroup.submit(batch.claims), d.signal, "mark_billed")
       : Promise.resolve(undefined);
     const audited = d.resilience
       .run(
@@ -481,7 +489,7 @@ export class BatchProcessor {
   /** Startup recovery: every batch of this stream still `reserved` is written from its stored content. */
   async recoverReserved(): Promise<number> {
     const d = this.deps;
-    const reserved = await d.resilience.run(() => d.ledger.findReserved(d.streamName), d.signal);
+    const reserved = await d.resilience.run(() => d.ledger.findReserved(d.streamName), d.signal, "recovery");
     await this.recover(reserved);
     return reserved.length;
   }

@@ -16,7 +16,7 @@ import {
 } from "cockatiel";
 import type { Logger } from "../observability/logger.js";
 import { CIRCUIT_STATE, type Metrics } from "../observability/metrics.js";
-import { classifyFault } from "./fault-class.js";
+import { classifyFault, isCancellation } from "./fault-class.js";
 import { sleep } from "./sleep.js";
 
 export { isCancellation } from "./fault-class.js";
@@ -96,11 +96,13 @@ export class Resilience {
    * Runs `fn`, retrying transient and output-disk failures with backoff until it succeeds;
    * any other error is rethrown at once. Rejects when `signal` aborts — at once, not after the
    * current backoff wait (up to maxDelayMs), so a stop is never held up by a sleeping retry.
+   * `operation` names the call on claimflow_mongo_errors_total: every failed attempt that is
+   * not the output disk's (those count on claimflow_output_errors_total) counts once.
    */
-  run<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    if (!signal) return this.attempts(fn);
+  run<T>(fn: () => Promise<T>, signal?: AbortSignal, operation?: string): Promise<T> {
+    if (!signal) return this.attempts(fn, undefined, operation);
     if (signal.aborted) return Promise.reject(cancelled());
-    const attempt = this.attempts(fn, signal);
+    const attempt = this.attempts(fn, signal, operation);
     return new Promise<T>((resolve, reject) => {
       const onAbort = () => reject(cancelled());
       signal.addEventListener("abort", onAbort, { once: true });
@@ -117,7 +119,7 @@ export class Resilience {
     });
   }
 
-  private async attempts<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  private async attempts<T>(fn: () => Promise<T>, signal?: AbortSignal, operation?: string): Promise<T> {
     let blocked = false;
     try {
       for (let attempt = 1; ; attempt++) {
@@ -125,6 +127,9 @@ export class Resilience {
           return (await this.breaker.execute(() => fn())) as T;
         } catch (err) {
           const fault = classifyFault(err);
+          if (operation !== undefined && fault.kind !== "output" && !isCancellation(err)) {
+            this.metrics?.mongoErrors.inc({ operation });
+          }
           if (fault.kind === "output") {
             this.metrics?.outputErrors.inc({ code: fault.code });
             this.lastOutputProblem = { code: fault.code, directory: directoryOf(fault.path) };

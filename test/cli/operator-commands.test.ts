@@ -64,7 +64,8 @@ describe.skipIf(!mongo)("operator commands on a replica set", () => {
         [
           "# HELP claimflow_open_windows (group_id, client_id) windows currently buffering claims",
           "# TYPE claimflow_open_windows gauge",
-          "claimflow_open_windows 3",
+          // As a processor exposes them: `stream` on every series (older builds: no label).
+          'claimflow_open_windows{stream="claims-main"} 3',
           "claimflow_buffered_claims 42",
           "claimflow_stream_lag_seconds 1.5",
           "claimflow_streaming 1",

@@ -622,11 +622,11 @@ describe.skipIf(!mongo)("compliance on a real replica set", () => {
       const gauge = await metrics.registry.getSingleMetricAsString("claimflow_phi_encryption_enabled");
       const warnings = lines.filter((l) => String(l.msg).includes("EDI_CONTENT_KEY is not set"));
       if (key === undefined) {
-        expect(gauge).toMatch(/claimflow_phi_encryption_enabled 0$/m);
+        expect(gauge).toMatch(/claimflow_phi_encryption_enabled\{stream="[^"]+"\} 0$/m);
         expect(warnings).toHaveLength(1);
         expect(warnings[0]?.level).toBe(40); // pino's warn
       } else {
-        expect(gauge).toMatch(/claimflow_phi_encryption_enabled 1$/m);
+        expect(gauge).toMatch(/claimflow_phi_encryption_enabled\{stream="[^"]+"\} 1$/m);
         expect(warnings).toHaveLength(0);
       }
     }

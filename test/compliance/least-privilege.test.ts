@@ -194,14 +194,14 @@ describe.skipIf(!rs)("least-privilege MongoDB roles (auth-enabled replica set)",
     await waitFor("150 emitted", async () => (await emittedCount(rootDb)) >= 150);
     // One stats refresh has read the oplog window (serverStatus, no oplog document read).
     await waitFor("the oplog window gauge", async () =>
-      /claimflow_oplog_window_seconds [1-9]/.test(
+      /claimflow_oplog_window_seconds\{stream="[^"]+"\} [1-9]/.test(
         await metrics.registry.getSingleMetricAsString("claimflow_oplog_window_seconds"),
       ),
     );
     // The role may list the input collections' indexes: the missing-index check ran, found them
     // all, and never fell back to "not listable".
     expect(await metrics.registry.getSingleMetricAsString("claimflow_input_index_missing")).toMatch(
-      /claimflow_input_index_missing\{collection="patient",index="patient_id_1"\} 0/,
+      /claimflow_input_index_missing\{collection="patient",index="patient_id_1",stream="[^"]+"\} 0/,
     );
     await proc.stop();
     expect(await proc.exited).toBe(0);

@@ -294,6 +294,13 @@ describe.skipIf(!mongo)("processor metrics and health endpoints on a real replic
     expect(`${r.stdout}${r.stderr}`.trim(), toolOutput(r)).toBe("");
   });
 
+  it("names the stream on every series of the scrape, Node defaults included (issue 12 item 9)", () => {
+    const samples = afterWork.text.split("\n").filter((l) => l.length > 0 && !l.startsWith("#"));
+    expect(samples.length).toBeGreaterThan(50);
+    expect(samples.filter((l) => !l.includes(`stream="${STREAM}"`))).toEqual([]);
+    expect(samples.some((l) => l.startsWith("claimflow_process_cpu_seconds_total{"))).toBe(true);
+  });
+
   it("refreshes the gauges read from MongoDB: dead letters, reserved batches, backlog, oplog window, headroom", async () => {
     const port = (a as ProcessorHandle).metricsPort;
     // Read once at start, before any work: nothing dead-lettered, reserved or waiting.

@@ -42,8 +42,9 @@ export function parseExposition(text: string): Sample[] {
   return out;
 }
 
+/** The sample's labels match the query's; `stream` (a default label on every series) only when asked for. */
 function sameLabels(a: Readonly<Record<string, string>>, b: Record<string, string>): boolean {
-  const ka = Object.keys(a);
+  const ka = Object.keys(a).filter((k) => k !== "stream" || "stream" in b);
   return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
 }
 

@@ -47,7 +47,7 @@ const alertRuleSchema = z.object({
   expr: z.string(),
   for: z.string().optional(),
   labels: z.object({ severity: z.enum(["critical", "warning", "info"]) }).catchall(z.string()),
-  annotations: z.object({ summary: z.string(), description: z.string(), runbook: z.string() }),
+  annotations: z.object({ summary: z.string(), description: z.string(), runbook_url: z.string() }),
 });
 const rulesFileSchema = z.object({
   groups: z.array(z.object({ name: z.string(), rules: z.array(alertRuleSchema).min(1) })).min(1),

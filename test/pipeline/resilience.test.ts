@@ -76,6 +76,41 @@ describe("Resilience: retry only what a retry can fix", () => {
     expect(calls).toBe(1);
   });
 
+  it("counts each failed MongoDB attempt of a named operation, never the output disk's or an unnamed one", async () => {
+    const metrics = new Metrics({ collectDefaults: false, stream: "s1" });
+    const r = new Resilience({ initialDelayMs: 1, maxDelayMs: 2, breakAfter: 50, metrics });
+    let calls = 0;
+    const value = await r.run(
+      async () => {
+        calls++;
+        if (calls <= 2) throw new MongoNetworkError("connection reset");
+        if (calls === 3) throw errno("ENOSPC");
+        return "reserved";
+      },
+      undefined,
+      "reserve",
+    );
+    expect(value).toBe("reserved");
+    await expect(
+      r.run(
+        async () => Promise.reject(new MongoServerError({ message: "bad", code: 2 })),
+        undefined,
+        "enrich",
+      ),
+    ).rejects.toThrow("bad");
+    await r.run(async () => {
+      if (calls++ === 4) throw new MongoNetworkError("reset");
+    });
+    const counted = Object.fromEntries(
+      (await metrics.mongoErrors.get()).values.map((v) => [v.labels.operation, v.value]),
+    );
+    expect(counted).toEqual({ reserve: 2, enrich: 1 });
+    // The stream name is a default label: the exposition names the processor on every series.
+    expect(await metrics.registry.metrics()).toContain(
+      'claimflow_mongo_errors_total{operation="reserve",stream="s1"} 2',
+    );
+  });
+
   it("retries output-disk errors outside the MongoDB circuit, with their own metric and problem", async () => {
     const metrics = new Metrics({ collectDefaults: false });
     const r = new Resilience({ initialDelayMs: 1, maxDelayMs: 2, breakAfter: 2, metrics });

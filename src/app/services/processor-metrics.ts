@@ -2,8 +2,9 @@
 // event read), taken from its /metrics endpoint. Optional by nature: `status` works without a
 // processor, so an unreachable endpoint is reported, never an error.
 //
-// Only unlabelled gauge samples are read, so a few lines of parsing suffice; adding a parser
-// dependency for the exposition format would buy nothing here.
+// Only the processor's own gauges are read: samples with no label but `stream` (the default
+// label every series carries), so a few lines of parsing suffice; a parser dependency for the
+// exposition format would buy nothing here.
 
 export interface ProcessorSnapshot {
   readonly url: string;
@@ -21,9 +22,9 @@ export type ProcessorProbe =
   | { readonly reachable: true; readonly snapshot: ProcessorSnapshot }
   | { readonly reachable: false; readonly url: string; readonly reason: string };
 
-const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)\s+(\S+)(?:\s+\d+)?$/;
+const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{stream="(?:[^"\\]|\\.)*"\})?\s+(\S+)(?:\s+\d+)?$/;
 
-/** Unlabelled samples of a Prometheus text exposition, by metric name. */
+/** Samples of a Prometheus text exposition with no label but `stream`, by metric name. */
 export function parseUnlabelledSamples(text: string): Map<string, number> {
   const out = new Map<string, number>();
   for (const raw of text.split("\n")) {

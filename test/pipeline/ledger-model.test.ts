@@ -23,7 +23,6 @@ import {
   moreClaims,
   refKey,
   silentLogger,
-  startEngine,
   waitFor,
 } from "./harness.js";
 

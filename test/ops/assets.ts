@@ -22,7 +22,8 @@ export function readRepoFile(relative: string): string {
 
 /** Every `claimflow_*` token in a text (expressions, annotations, prose). */
 export function claimflowMetricNames(text: string): string[] {
-  return [...new Set(text.match(/\bclaimflow_[a-z0-9_]+/g) ?? [])].sort();
+  // Not after a colon: `job_stream:claimflow_…:ratio_rate5m` is a recording rule (ops/slo.yml).
+  return [...new Set(text.match(/(?<![:\w])claimflow_[a-z0-9_]+/g) ?? [])].sort();
 }
 
 /**

@@ -33,6 +33,7 @@ import { runTool, toolOutput } from "./tools.js";
 
 const PROMETHEUS_CONFIG = "ops/prometheus.yml";
 const ALERTS = "ops/alerts.yml";
+const SLO = "ops/slo.yml";
 const DASHBOARD = "ops/grafana/claimflow-dashboard.json";
 const RUNBOOK = "ops/runbook.md";
 const RUNBOOK_URL_DEFAULT = "https://github.com/claimflow/claimflow/blob/main/ops/runbook.md";
@@ -51,7 +52,7 @@ describe("Prometheus configuration and alert rules", () => {
   it("passes promtool check config (which also loads alerts.yml)", () => {
     const r = runTool("promtool", ["check", "config", PROMETHEUS_CONFIG], { cwd: REPO_ROOT });
     expect(r.status, toolOutput(r)).toBe(0);
-    expect(r.stdout).toContain("1 rule files found");
+    expect(r.stdout).toContain("2 rule files found");
   });
 
   it("passes promtool check rules", () => {
@@ -68,12 +69,31 @@ describe("Prometheus configuration and alert rules", () => {
     expect(loadAlertRules(ALERTS).filter((a) => !tested.has(a.alert))).toEqual([]);
   });
 
+  it("passes promtool check rules and the burn-rate unit tests of the SLO rules (issue 12 item 10)", () => {
+    const check = runTool("promtool", ["check", "rules", SLO], { cwd: REPO_ROOT });
+    expect(check.status, toolOutput(check)).toBe(0);
+    const r = runTool("promtool", ["test", "rules", "test/ops/slo.test.yml"], { cwd: REPO_ROOT });
+    expect(r.status, toolOutput(r)).toBe(0);
+    const tested = new Set(
+      [...readRepoFile("test/ops/slo.test.yml").matchAll(/alertname: (\w+)/g)].map((m) => m[1]),
+    );
+    const alerts = [...readRepoFile(SLO).matchAll(/- alert: (\w+)/g)].map((m) => m[1] as string);
+    expect(alerts).toHaveLength(4);
+    expect(alerts.filter((a) => !tested.has(a))).toEqual([]);
+    const headings = markdownHeadings(readRepoFile(RUNBOOK));
+    for (const a of alerts) {
+      expect(headings, a).toContain(a);
+      expect(readRepoFile(SLO)).toContain(`#${githubSlug(a)}'`);
+    }
+  });
+
   it("scrapes claimflow on :9464 and loads alerts.yml from next to prometheus.yml", () => {
     const config = loadPrometheusConfig(PROMETHEUS_CONFIG);
     const job = config.scrape_configs.find((j) => j.job_name === "claimflow");
     expect(job?.static_configs.flatMap((s) => s.targets)).toContain("claimflow:9464");
-    expect(config.rule_files).toEqual(["alerts.yml"]);
+    expect(config.rule_files).toEqual(["alerts.yml", "slo.yml"]);
     expect(existsSync(join(dirname(repoPath(PROMETHEUS_CONFIG)), "alerts.yml"))).toBe(true);
+    expect(existsSync(join(dirname(repoPath(PROMETHEUS_CONFIG)), "slo.yml"))).toBe(true);
   });
 
   it("alerts only on metrics that claimflow exposes", () => {

@@ -26,6 +26,10 @@ export class MongoClaimStore implements ClaimStore {
     return { docs, next: docs.length === pageSize && last ? last._id : undefined };
   }
 
+  async countReady(filter: FeedFilter): Promise<number> {
+    return this.claims.countDocuments(readyClaimQuery(filter));
+  }
+
   async markBilled(refs: readonly ClaimVersionRef[]): Promise<number> {
     if (refs.length === 0) return 0;
     // One updateMany per version (almost always just version 1 and a few bumps).

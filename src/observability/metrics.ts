@@ -59,6 +59,8 @@ export class Metrics {
   readonly groupFilterDisagreements: Counter;
   readonly inputIndexMissing: Gauge<"collection" | "index">;
   readonly paused: Gauge;
+  readonly catchUpScanned: Gauge;
+  readonly catchUpTotal: Gauge;
 
   /**
    * `stream` (EDI_STREAM_NAME) becomes a default label of the registry, so every series this
@@ -255,6 +257,16 @@ export class Metrics {
     this.groupFilterDisagreements = new Counter({
       name: "claimflow_group_filter_disagreements_total",
       help: "Claims MongoDB's $regex chose under EDI_GROUP_FILTER that JavaScript's RegExp did not match (billed all the same)",
+      registers,
+    });
+    this.catchUpScanned = new Gauge({
+      name: "claimflow_catchup_scanned_claims",
+      help: "Ready claims the current (or last) catch-up scan has read so far",
+      registers,
+    });
+    this.catchUpTotal = new Gauge({
+      name: "claimflow_catchup_total_claims",
+      help: "Ready claims the filter selected when the current (or last) catch-up scan began",
       registers,
     });
     this.paused = new Gauge({

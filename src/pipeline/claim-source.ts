@@ -31,6 +31,9 @@ import { errorSummary, isCancellation, type Resilience } from "./resilience.js";
 import { sleep } from "./sleep.js";
 import type { Watermark } from "./watermark.js";
 
+/** How often a running catch-up scan logs its progress. */
+const SCAN_PROGRESS_EVERY_MS = 5_000;
+
 export type SourceState = "starting" | "catching_up" | "streaming" | "restarting" | "paused" | "stopped";
 
 export interface SourceItem {
@@ -240,12 +243,26 @@ export class ClaimSource {
     const d = this.deps;
     let after: unknown;
     let total = 0;
+    // Progress for operators: scanned / total on /metrics, and a log line every few seconds.
+    const expected = await d.resilience.run(() => d.claims.countReady(d.filter), this.abort.signal);
+    let scanned = 0;
+    let lastReport = d.clock.now().getTime();
+    d.metrics.catchUpTotal.set(expected);
+    d.metrics.catchUpScanned.set(0);
+    d.logger.info({ total: expected }, "catch-up scan started");
     do {
       const page = await d.resilience.run(
         () => d.claims.scanReady(d.filter, after, d.scanPageSize),
         this.abort.signal,
       );
       after = page.next;
+      scanned += page.docs.length;
+      d.metrics.catchUpScanned.set(scanned);
+      const now = d.clock.now().getTime();
+      if (now - lastReport >= SCAN_PROGRESS_EVERY_MS) {
+        lastReport = now;
+        d.logger.info({ scanned, total: expected, emitted: total }, "catch-up scan progress");
+      }
       // Skip what is already emitted here, so a restart with markBilled=false stays cheap.
       const refs = page.docs.map(refOfDoc).filter((r): r is ClaimVersionRef => r !== undefined);
       const emitted = refs.length

@@ -12,6 +12,8 @@ export interface ScanPage {
 export interface ClaimStore {
   /** One page of `status: "ready"` claims (sorted by `_id`), after `after` (a previous page's `next`). */
   scanReady(filter: FeedFilter, after: unknown, pageSize: number): Promise<ScanPage>;
+  /** How many `ready` claims the filter selects (the catch-up scan's total, for its progress). */
+  countReady(filter: FeedFilter): Promise<number>;
   /** Marks `billed` only claims still `ready` at that exact version (a bumped version stays ready). */
   markBilled(refs: readonly ClaimVersionRef[]): Promise<number>;
   /** The current document of one claim (for `dead-letters retry`), or null. */

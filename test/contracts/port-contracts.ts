@@ -179,6 +179,8 @@ export function portContracts(name: string, make: () => Promise<ContractWorld>):
         after = page.next;
       } while (after !== undefined);
       expect(seen.sort()).toEqual(["A", "C"]);
+      expect(await w.claims.countReady({ groupFilter: "^GRP_001$" })).toBe(2);
+      expect(await w.claims.countReady({})).toBe(3);
       expect(await w.claims.markBilled([ref("A"), ref("C", 1)])).toBe(1);
       expect((await w.claims.findByClaimNumber("A"))?.status).toBe("billed");
       expect((await w.claims.findByClaimNumber("C"))?.status).toBe("ready");

@@ -13,6 +13,14 @@ export class MemoryClaimStore implements ClaimStore {
     private readonly clock: Clock,
   ) {}
 
+  async countReady(filter: FeedFilter): Promise<number> {
+    const regex = filter.groupFilter ? new RegExp(filter.groupFilter) : undefined;
+    let n = 0;
+    for (const d of this.coll.liveDocs())
+      if (d.status === "ready" && (!regex || (typeof d.group_id === "string" && regex.test(d.group_id)))) n++;
+    return n;
+  }
+
   async scanReady(filter: FeedFilter, after: unknown, pageSize: number): Promise<ScanPage> {
     if (!Number.isInteger(pageSize) || pageSize < 1)
       throw new RangeError("pageSize must be a positive integer");

@@ -60,6 +60,7 @@ export const mb = (bytes: number | undefined): number | null =>
 
 /** The value of an unlabelled sample (`name value`) in Prometheus text; undefined when absent. */
 export function sampleValue(metricsText: string, name: string): number | undefined {
-  const m = new RegExp(`^${name} (\\S+)$`, "m").exec(metricsText);
+  // Series carry labels (stream="…" on every one): accept any label set.
+  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(metricsText);
   return m ? Number(m[1]) : undefined;
 }

@@ -127,7 +127,9 @@ function tweaks(v: unknown): unknown[] {
       ]),
     ];
   }
-  if (v instanceof Date) return [new Date(Number.NaN), v.toISOString(), v.getTime()];
+  // A date an earlier tweak already made invalid has no ISO form.
+  if (v instanceof Date)
+    return Number.isNaN(v.getTime()) ? [v.getTime()] : [new Date(Number.NaN), v.toISOString(), v.getTime()];
   return [];
 }
 

@@ -36,6 +36,11 @@ function convert(value: unknown, rename: (k: string) => string): unknown {
   return out;
 }
 
+/** A value as claimflow stores it: every key snake_case, undefined fields left out. */
+export function storedShape(value: unknown): unknown {
+  return convert(value, snake);
+}
+
 function toDoc(row: AckRow): Document {
   const { id, ...rest } = row;
   return { _id: id, ...(convert(rest, snake) as Document) };
@@ -212,7 +217,7 @@ export class MongoAckStore implements AckStore {
             edi.version === 1
               ? { claim_number: claimNumber, $or: [{ version: 1 }, { version: { $exists: false } }] }
               : { claim_number: claimNumber, version: edi.version },
-          update: { $set: { edi: convert(edi, snake) } },
+          update: { $set: { edi: storedShape(edi) } },
         },
       })),
       { ordered: false },

@@ -2,6 +2,8 @@
 // the ledger twin (batches and processing_history) and writing back to the claim_detail twin,
 // with MongoAckStore's rules: rows keyed by id with the first write kept, the file row last, a
 // version emitted exactly when its batch is written, write-back only onto the version answered.
+
+import { storedShape } from "../../src/mongo/mongo-ack-store.js";
 import type {
   AckFileRow,
   AckListFilter,
@@ -16,16 +18,6 @@ import type {
 } from "../../src/ports/acknowledgements.js";
 import type { MemoryClaimDetail } from "./claim-detail.js";
 import type { MemoryLedger } from "./memory-ledger.js";
-
-/** `edi` is stored snake_case on the claim, as every claimflow field is. */
-function snake(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(snake);
-  if (value === null || typeof value !== "object" || value instanceof Date) return value;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value))
-    if (v !== undefined) out[k.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`)] = snake(v);
-  return out;
-}
 
 const byNewest = (a: AckRow, b: AckRow) =>
   b.recordedAt.getTime() - a.recordedAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
@@ -145,7 +137,8 @@ export class MemoryAckStore implements AckStore {
       // Upstream may leave `version` out on version 1 (SPEC section 2: default 1).
       const version = doc.version === undefined ? 1 : doc.version;
       if (version !== edi.version) continue;
-      this.claims.update(claimNumber, { edi: snake(edi) });
+      // `edi` is stored as MongoAckStore stores it.
+      this.claims.update(claimNumber, { edi: storedShape(edi) });
       matched++;
     }
     return matched;

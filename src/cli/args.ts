@@ -118,3 +118,8 @@ export const filePathArg = z
 
 /** ISA13 / GS06: 1 to 999999999. */
 export const controlNumberArg = intArg(1, 999_999_999);
+
+/** An operator's reason: one line of printable ASCII (it lands in logs, /readyz and audit_log). */
+export const reasonArg = z
+  .string()
+  .regex(/^[\x20-\x7e]{1,200}$/, { message: "must be 1-200 printable ASCII characters on one line" });

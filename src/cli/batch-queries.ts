@@ -34,7 +34,9 @@ const MAX_LIST = 10_000;
 const clientIdArg = z
   .string()
   .regex(CLIENT_ID, { message: "must be 1-64 letters, digits, _ or - (a client_id)" });
-const batchStateArg = z.enum(["reserved", "written"], { message: "must be reserved or written" });
+const batchStateArg = z.enum(["reserved", "written", "superseded"], {
+  message: "must be reserved, written or superseded",
+});
 
 export function registerBatchQueries(batches: Command): void {
   batches
@@ -44,7 +46,7 @@ export function registerBatchQueries(batches: Command): void {
     .option("--until <time>", "created before (ISO-8601 time or date)")
     .option("--group <group_id>", "only this group")
     .option("--client <client_id>", "only this client")
-    .option("--state <state>", "reserved or written")
+    .option("--state <state>", "reserved, written or superseded (reissued)")
     .option("--sender <id>", "only this sender_id")
     .option("--limit <n>", `at most n rows, 1-${MAX_LIST}`, "50")
     .option("--json", "print JSON")
@@ -123,6 +125,13 @@ function showText(b: BatchSummary, outputDir: string): string {
       ["content", b.contentPurged ? "removed by retention" : "stored"],
       ["created", b.createdAt.toISOString()],
       ["written", orDash(b.writtenAt?.toISOString())],
+      ...(b.reissueOf ? ([["reissue of", b.reissueOf]] as [string, string][]) : []),
+      ...(b.supersededBy
+        ? ([["superseded by", `${b.supersededBy} (${orDash(b.supersededAt?.toISOString())})`]] as [
+            string,
+            string,
+          ][])
+        : []),
       ["claims", String(b.claimCount)],
     ]),
     "",

@@ -106,7 +106,9 @@ function claimText(view: ClaimView, outputDir: string): string {
   const rows = view.versions.map((v) => [
     String(v.version),
     v.state,
-    orDash(v.batch?.batchId ?? v.batchId),
+    v.batch?.reissueOf !== undefined
+      ? `${v.batch.batchId} (reissue of ${v.batch.reissueOf})`
+      : orDash(v.batch?.batchId ?? v.batchId),
     v.batch ? isa13Text(v.batch.isaControlNumber) : "-",
     v.batch ? String(v.batch.gsControlNumber) : "-",
     orDash(v.batch?.senderId),
@@ -124,7 +126,10 @@ function fileMatchText(m: FileMatch): string {
   const b = m.batch;
   return [
     keyValues([
-      ["batch", `${b.batchId} (${b.state})`],
+      [
+        "batch",
+        `${b.batchId} (${b.state}${b.supersededBy ? `: reissued as ${b.supersededBy}` : ""}${b.reissueOf ? `, reissue of ${b.reissueOf}` : ""})`,
+      ],
       ["file", b.path],
       ["ISA13 / GS06", `${isa13Text(b.isaControlNumber)} / ${b.gsControlNumber} (sender ${b.senderId})`],
       ["group / client", `${b.groupId} / ${b.clientId}`],

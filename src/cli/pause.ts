@@ -1,9 +1,8 @@
 // `claimflow pause | resume`: stop and restart reading a stream without stopping the processor
 // (through stream_controls; the active processor obeys within EDI_CONTROL_POLL_SECONDS).
 import type { Command } from "commander";
-import { z } from "zod";
 import { type PauseChange, setStreamPaused } from "../app/services/pause-service.js";
-import { parseArg, parseOptionalArg, streamNameArg } from "./args.js";
+import { parseArg, parseOptionalArg, reasonArg, streamNameArg } from "./args.js";
 import { withOperatorContext } from "./context.js";
 import { keyValues, printJson, println } from "./format.js";
 
@@ -12,11 +11,6 @@ interface PauseOptions {
   reason?: string;
   json?: boolean;
 }
-
-/** One line of printable ASCII: it lands in logs, /readyz and the audit trail. */
-const reasonArg = z
-  .string()
-  .regex(/^[\x20-\x7e]{1,200}$/, { message: "must be 1-200 printable ASCII characters on one line" });
 
 export function registerPause(program: Command): void {
   program

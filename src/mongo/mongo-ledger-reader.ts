@@ -81,5 +81,8 @@ function summaryOf(d: BatchDoc): BatchSummary {
     createdAt: d.created_at,
     writtenAt: d.written_at,
     contentPurged: d.content_purged_at !== undefined,
+    reissueOf: d.reissue_of,
+    supersededBy: d.superseded_by,
+    supersededAt: d.superseded_at,
   };
 }

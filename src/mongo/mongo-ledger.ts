@@ -6,8 +6,10 @@ import type { ClientSession, Db, Document, MongoClient } from "mongodb";
 import type { ClaimVersionRef } from "../domain/joined-claim.js";
 import { type ContentCodec, ContentUnreadableError, plainContentCodec } from "../ports/content-codec.js";
 import {
+  assertSameClaims,
   BatchConflictError,
   BatchNotFoundError,
+  BatchNotReissuableError,
   type BatchRecord,
   type BatchState,
   DuplicateClaimsError,
@@ -36,6 +38,9 @@ export interface BatchDoc {
   created_at: Date;
   written_at?: Date;
   content_purged_at?: Date;
+  reissue_of?: string;
+  superseded_by?: string;
+  superseded_at?: Date;
 }
 
 /**
@@ -291,6 +296,52 @@ export class MongoLedger implements Ledger {
     if (res.matchedCount === 0) throw new BatchNotFoundError(batchId);
   }
 
+  async reissue(oldBatchId: string, replacement: BatchRecord, at: Date): Promise<void> {
+    const doc = this.toDoc({ ...replacement, state: "reserved", reissueOf: oldBatchId });
+    const session = this.client.startSession();
+    try {
+      await session.withTransaction(
+        async (s: ClientSession) => {
+          const old = await this.batches.findOne(
+            { batch_id: oldBatchId },
+            { session: s, projection: { _id: 0, state: 1, claims: 1, superseded_by: 1 } },
+          );
+          if (!old) throw new BatchNotFoundError(oldBatchId);
+          if (old.state === "superseded") {
+            // The same reissue committed before (its reply was lost): nothing to do.
+            if (old.superseded_by === replacement.batchId) return;
+            throw new BatchNotReissuableError(oldBatchId, "superseded", old.superseded_by);
+          }
+          if (old.state !== "written") throw new BatchNotReissuableError(oldBatchId, "reserved");
+          assertSameClaims(oldBatchId, old.claims, replacement.claims);
+          // The state in the filter: a concurrent reissue of the same batch conflicts here (a
+          // write conflict the transaction retries, then sees `superseded`).
+          await this.batches.updateOne(
+            { batch_id: oldBatchId, state: "written" },
+            { $set: { state: "superseded", superseded_by: replacement.batchId, superseded_at: at } },
+            { session: s },
+          );
+          await this.batches.insertOne(doc, { session: s });
+          await this.history.updateMany(
+            { batch_id: oldBatchId },
+            { $set: { batch_id: replacement.batchId } },
+            { session: s },
+          );
+        },
+        { writeConcern: { w: "majority" }, readConcern: { level: "snapshot" } },
+      );
+    } catch (err) {
+      if (!isDuplicateKeyError(err)) throw err;
+      const sameId = await this.batches.findOne(
+        { batch_id: replacement.batchId },
+        { projection: { _id: 1 } },
+      );
+      throw new BatchConflictError(replacement.batchId, sameId ? "batch_id" : "control_number");
+    } finally {
+      await session.endSession();
+    }
+  }
+
   async findReserved(streamName?: string, createdBefore?: Date): Promise<BatchRecord[]> {
     const q: Document = { state: "reserved" };
     if (streamName !== undefined) q.stream_name = streamName;
@@ -334,6 +385,9 @@ export class MongoLedger implements Ledger {
       created_at: b.createdAt,
     };
     if (b.writtenAt) doc.written_at = b.writtenAt;
+    if (b.reissueOf !== undefined) doc.reissue_of = b.reissueOf;
+    if (b.supersededBy !== undefined) doc.superseded_by = b.supersededBy;
+    if (b.supersededAt !== undefined) doc.superseded_at = b.supersededAt;
     return doc;
   }
 
@@ -368,6 +422,9 @@ export class MongoLedger implements Ledger {
       claimCount: d.claim_count,
       createdAt: d.created_at,
       writtenAt: d.written_at,
+      reissueOf: d.reissue_of,
+      supersededBy: d.superseded_by,
+      supersededAt: d.superseded_at,
     };
   }
 }

@@ -36,6 +36,11 @@ export interface BatchSummary {
   readonly writtenAt?: Date | undefined;
   /** True once retention removed the stored content (the row and its numbers remain). */
   readonly contentPurged: boolean;
+  /** A `batches reissue` batch: the batch it sent again. */
+  readonly reissueOf?: string | undefined;
+  /** A reissued (superseded) batch: the batch that carries its claims now. */
+  readonly supersededBy?: string | undefined;
+  readonly supersededAt?: Date | undefined;
 }
 
 export interface BatchListFilter {

@@ -4,7 +4,11 @@
 import type { ClaimVersionRef } from "../domain/joined-claim.js";
 import type { ContentUnreadableError } from "./content-codec.js";
 
-export type BatchState = "reserved" | "written";
+/**
+ * `reserved` → `written`; a written batch becomes `superseded` when an operator reissues it
+ * (`batches reissue`): its claims then belong to the reissued batch, which names it.
+ */
+export type BatchState = "reserved" | "written" | "superseded";
 
 export interface BatchRecord {
   readonly batchId: string;
@@ -29,6 +33,11 @@ export interface BatchRecord {
   readonly claimCount: number;
   readonly createdAt: Date;
   readonly writtenAt?: Date | undefined;
+  /** Set on a batch created by `batches reissue`: the batch whose claims it carries again. */
+  readonly reissueOf?: string | undefined;
+  /** Set when this batch was reissued: the batch that now carries its claims. */
+  readonly supersededBy?: string | undefined;
+  readonly supersededAt?: Date | undefined;
 }
 
 /** Thrown by `reserve` when some claim versions are already in processing_history. */
@@ -72,6 +81,26 @@ export class BatchNotFoundError extends Error {
   }
 }
 
+/**
+ * Thrown by `reissue` when the old batch cannot be reissued: it is still `reserved` (its file
+ * may not exist yet; the processor finishes it), or it was already reissued as another batch.
+ */
+export class BatchNotReissuableError extends Error {
+  readonly code = "BATCH_NOT_REISSUABLE";
+  constructor(
+    readonly batchId: string,
+    readonly state: "reserved" | "superseded",
+    readonly supersededBy?: string,
+  ) {
+    super(
+      state === "reserved"
+        ? `batch ${batchId} is still reserved (its file may not be written yet); the processor finishes it, reissue it after`
+        : `batch ${batchId} was already reissued as ${supersededBy ?? "another batch"}; reissue that one instead`,
+    );
+    this.name = "BatchNotReissuableError";
+  }
+}
+
 /** What processing_history says about some claim versions (see `Ledger.lookupHistory`). */
 export interface HistoryLookup {
   /** In a `written` batch: emitted, a file exists. */
@@ -99,6 +128,19 @@ export async function reserveEach(
     }
   }
   return out;
+}
+
+/** A reissue carries exactly the old batch's claim versions: anything else is a caller's bug. */
+export function assertSameClaims(
+  oldBatchId: string,
+  old: readonly ClaimVersionRef[],
+  replacement: readonly ClaimVersionRef[],
+): void {
+  const key = (r: ClaimVersionRef) => `${r.claim_number}\u0000${r.version}`;
+  const want = new Set(old.map(key));
+  if (replacement.length !== old.length || !replacement.every((r) => want.has(key(r)))) {
+    throw new Error(`a reissue of batch ${oldBatchId} must carry exactly its ${old.length} claim version(s)`);
+  }
 }
 
 export interface Ledger {
@@ -145,4 +187,15 @@ export interface Ledger {
   oldestReserved(): Promise<Date | null>;
   findBatch(batchId: string): Promise<BatchRecord | null>;
   countReserved(): Promise<number>;
+  /**
+   * `batches reissue`, in one transaction: the written batch `oldBatchId` becomes `superseded`
+   * (naming `replacement`), `replacement` (the same claims under new control numbers, its
+   * `reissueOf` = oldBatchId) is inserted `reserved`, and the history rows of those claims are
+   * repointed to it (the one update history rows ever get). The caller then writes the file and
+   * marks the replacement written, as for any batch; a crash in between leaves it `reserved`
+   * for recovery. Repeating a reissue that committed (a lost reply) is a no-op. Throws
+   * BatchNotFoundError, BatchNotReissuableError (old batch reserved or already superseded by
+   * another), or BatchConflictError (replacement's id or control number already used).
+   */
+  reissue(oldBatchId: string, replacement: BatchRecord, at: Date): Promise<void>;
 }

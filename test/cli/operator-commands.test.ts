@@ -456,6 +456,93 @@ describe.skipIf(!mongo)("operator commands on a replica set", () => {
     });
   });
 
+  describe("batches reissue", () => {
+    const SENDER = "ZZ:SUNRISE        ";
+    let content: string;
+
+    beforeAll(async () => {
+      if (!mongo) return;
+      // A file as the processor wrote it (ISA13 000000001 of sender ZZ/SUNRISE), written.
+      content = await readFile(join(ROOT, "test/fixtures/golden/simple.837"), "utf8");
+      await ports.ledger.reserve({
+        batchId: "bREISSUE",
+        state: "reserved",
+        streamName: STREAM,
+        groupId: "GRP_001",
+        clientId: "CLIENT001",
+        senderId: SENDER,
+        isaControlNumber: 1,
+        gsControlNumber: 1,
+        path: "GRP_001/20260314/CLIENT001-ZZ_SUNRISE-000000001.837",
+        content,
+        sha256: createHash("sha256").update(content, "utf8").digest("hex"),
+        claims: [{ claim_number: "REISSUE-1", version: 1 }],
+        claimCount: 1,
+        createdAt: new Date(),
+      });
+      await ports.ledger.markWritten("bREISSUE", new Date());
+      // The sender's counter is ahead (the processor used more numbers meanwhile).
+      await ports.ledger.nextControlNumber(SENDER);
+    });
+
+    it("refuses a missing or multi-line reason before connecting (exit 2)", async () => {
+      expectUsageError(await run(["batches", "reissue", "bREISSUE"]), /required option '--reason <text>'/);
+      expectUsageError(
+        await run(["batches", "reissue", "bREISSUE", "--reason", "two\nlines"]),
+        /--reason must be 1-200 printable ASCII characters on one line/,
+      );
+      expectUsageError(await run(["batches", "reissue", "../x", "--reason", "r"]), /<batch_id>/);
+    });
+
+    it("writes the same claims under the sender's next ISA13, supersedes the old batch and audits the reason", async () => {
+      const r = await json<{ batchId: string; isaControlNumber: number; path: string; resumed: boolean }>([
+        "batches",
+        "reissue",
+        "bREISSUE",
+        "--reason",
+        "TA1 R 024 rejected the envelope",
+      ]);
+      // The counter gave 1 to the first file and took a block; the reissue gets a later number.
+      expect(r.isaControlNumber).toBeGreaterThan(1);
+      expect(r.resumed).toBe(false);
+      const isa13 = String(r.isaControlNumber).padStart(9, "0");
+      expect(r.path).toMatch(new RegExp(`^GRP_001/\\d{8}/CLIENT001-ZZ_SUNRISE-${isa13}\\.837$`));
+      const file = await readFile(join(outputDir, r.path), "utf8");
+      // Everything between BHT and GE (the claims, SE) is the same, byte for byte.
+      expect(file.split("~\n").slice(4, -3)).toEqual(content.split("~\n").slice(4, -3));
+      expect(file).toContain(`*00501*${isa13}*0*T*:~`);
+      const valid = await run(["validate", join(outputDir, r.path)]);
+      expect(valid.code, valid.stdout + valid.stderr).toBe(0);
+
+      const shown = await ok(["batches", "show", "bREISSUE"]);
+      expect(shown.stdout).toMatch(/state\s+superseded/);
+      expect(shown.stdout).toMatch(new RegExp(`superseded by\\s+${r.batchId}`));
+      const listed = await json<{ batchId: string }[]>(["batches", "list", "--state", "superseded"]);
+      expect(listed.map((b) => b.batchId)).toEqual(["bREISSUE"]);
+      const claim = await ok(["claims", "show", "REISSUE-1"]);
+      expect(claim.stdout).toContain(`${r.batchId} (reissue of bREISSUE)`);
+      expect(claim.stdout).toMatch(/emitted/);
+      const [row] = await ports.audit.list({ since: startedAt, action: "batch_reissue", limit: 5 });
+      expect(row).toMatchObject({
+        batchId: r.batchId,
+        claimNumbers: ["REISSUE-1"],
+        details: expect.objectContaining({
+          reason: "TA1 R 024 rejected the envelope",
+          reissue_of: "bREISSUE",
+        }),
+      });
+
+      await failsWith(
+        ["batches", "reissue", "bREISSUE", "--reason", "again"],
+        new RegExp(`already reissued as ${r.batchId}; reissue that one instead`),
+      );
+      await failsWith(
+        ["batches", "reissue", "bNOSUCH", "--reason", "x"],
+        /batch bNOSUCH is not in edi_batches/,
+      );
+    });
+  });
+
   describe("status", () => {
     it("reports checkpoint, lease, ledger and dead letters, and a processor's live figures", async () => {
       await ports.leases.tryAcquire(STREAM, "proc-host:5151", 60_000);

@@ -508,6 +508,15 @@ describe.skipIf(!mongo)("compliance on a real replica set", () => {
     const recent = await reserveBatch(db, ring, "brecent", new Date(t0.getTime() - 11 * DAY_MS));
     await ledger.markWritten(recent.batchId, new Date(t0.getTime() - 10 * DAY_MS));
     const oldReserved = await reserveBatch(db, ring, "boldreserved", new Date(t0.getTime() - 50 * DAY_MS));
+    // A file sent again by `batches reissue`: the old batch is superseded, its content is PHI too.
+    const superseded = await reserveBatch(db, ring, "bsuperseded", new Date(t0.getTime() - 42 * DAY_MS));
+    await ledger.markWritten(superseded.batchId, new Date(t0.getTime() - 41 * DAY_MS));
+    await db
+      .collection("edi_batches")
+      .updateOne(
+        { batch_id: superseded.batchId },
+        { $set: { state: "superseded", superseded_by: "bnewer" } },
+      );
     const deps = { db, clock, audit: createMongoPorts(client, db, { outputDir: base }).audit };
     const opts = {
       contentRetentionDays: 30,
@@ -518,14 +527,14 @@ describe.skipIf(!mongo)("compliance on a real replica set", () => {
 
     const dry = await runRetention(deps, { ...opts, dryRun: true });
     expect(dry).toMatchObject({
-      batchesPurged: 1,
+      batchesPurged: 2,
       contentCutoff: "2030-05-02T00:00:00.000Z",
       auditTtl: null,
     });
     expect((await db.collection("edi_batches").findOne({ batch_id: old.batchId }))?.content).not.toBeNull();
 
     const done = await runRetention(deps, { ...opts, dryRun: false });
-    expect(done).toMatchObject({ batchesPurged: 1, auditTtl: "updated" });
+    expect(done).toMatchObject({ batchesPurged: 2, auditTtl: "updated" });
     const doc = async (id: string) => db.collection("edi_batches").findOne({ batch_id: id });
     expect(await doc(old.batchId)).toMatchObject({
       state: "written",
@@ -535,11 +544,12 @@ describe.skipIf(!mongo)("compliance on a real replica set", () => {
       isa_control_number: old.isaControlNumber,
       claims: old.claims,
     });
+    expect(await doc(superseded.batchId)).toMatchObject({ state: "superseded", content: null });
     expect((await doc(recent.batchId))?.content).not.toBeNull();
     expect((await doc(oldReserved.batchId))?.content).not.toBeNull();
-    expect(await db.collection("processing_history").countDocuments()).toBe(3);
+    expect(await db.collection("processing_history").countDocuments()).toBe(4);
     expect(await db.collection("audit_log").findOne({ action: "retention_run" })).toMatchObject({
-      details: { trigger: "operator", batches_purged: 1, content_retention_days: 30, audit_ttl: "updated" },
+      details: { trigger: "operator", batches_purged: 2, content_retention_days: 30, audit_ttl: "updated" },
     });
     expect((await runRetention(deps, { ...opts, dryRun: false })).batchesPurged).toBe(0);
 

@@ -342,6 +342,8 @@ describe.skipIf(!rs)("least-privilege MongoDB roles (auth-enabled replica set)",
       ["claims", "show", history?.claim_number as string],
       ["batches", "list"],
       ["batches", "show", batchId],
+      // Ledger writes of the reissue: new edi_batches row, history repointed, a control number.
+      ["batches", "reissue", batchId, "--reason", "TA1 rejected the envelope"],
     ]) {
       const r = await runCli(args, withPrevious);
       expect(r.code, `${args.join(" ")}: ${r.stderr}`).toBe(0);
@@ -351,7 +353,14 @@ describe.skipIf(!rs)("least-privilege MongoDB roles (auth-enabled replica set)",
     const actions = await rootDb
       .collection("audit_log")
       .distinct("action", { action: { $ne: "file_emitted" } });
+    const reissued = await rootDb.collection("edi_batches").findOne({ reissue_of: batchId });
+    expect(reissued?.state).toBe("written");
+    expect(await rootDb.collection("edi_batches").findOne({ batch_id: batchId })).toMatchObject({
+      state: "superseded",
+      superseded_by: reissued?.batch_id,
+    });
     expect(actions.sort()).toEqual([
+      "batch_reissue",
       "batch_replay",
       "key_rotation",
       "retention_run",

@@ -7,6 +7,7 @@ import { FileConflictError, type FileSink } from "../../src/ports/file-sink.js";
 import {
   type BatchConflictError,
   BatchNotFoundError,
+  BatchNotReissuableError,
   DuplicateClaimsError,
   type Ledger,
 } from "../../src/ports/ledger.js";
@@ -138,6 +139,49 @@ export function portContracts(name: string, make: () => Promise<ContractWorld>):
       await expect(w.ledger.markWrittenMany(["g2", "nope"], new Date())).rejects.toBeInstanceOf(
         BatchNotFoundError,
       );
+    });
+
+    it("reissue: superseded old batch, reserved new one, history repointed; refusals are typed", async () => {
+      const at = new Date(1_700_000_900_000);
+      await w.ledger.reserve(batch("b1", [ref("A"), ref("B")], 1));
+      const again = batch("b2", [ref("A"), ref("B")], 2, { content: "reissued" });
+      // Still reserved: its file may not exist yet.
+      const reserved = await w.ledger.reissue("b1", again, at).catch((e: unknown) => e);
+      expect(reserved).toBeInstanceOf(BatchNotReissuableError);
+      expect((reserved as BatchNotReissuableError).state).toBe("reserved");
+      await expect(w.ledger.reissue("nope", again, at)).rejects.toBeInstanceOf(BatchNotFoundError);
+      await w.ledger.markWritten("b1", new Date(1_700_000_500_000));
+      // Another set of claims is a caller's bug, refused before anything changes.
+      await expect(w.ledger.reissue("b1", batch("b2", [ref("A")], 2), at)).rejects.toThrow(/exactly its 2/);
+      // Its control number is taken (by b1 itself): typed, and nothing changed.
+      const usedIsa = await w.ledger
+        .reissue("b1", batch("b2", [ref("A"), ref("B")], 1), at)
+        .catch((e: unknown) => e);
+      expect((usedIsa as BatchConflictError).conflict).toBe("control_number");
+      expect((await w.ledger.findBatch("b1"))?.state).toBe("written");
+
+      await w.ledger.reissue("b1", again, at);
+      const old = await w.ledger.findBatch("b1");
+      expect(old).toMatchObject({ state: "superseded", supersededBy: "b2", supersededAt: at });
+      const next = await w.ledger.findBatch("b2");
+      expect(next).toMatchObject({ state: "reserved", reissueOf: "b1", content: "reissued", claimCount: 2 });
+      // The claims now belong to b2, which is not written yet: not emitted until it is.
+      expect(await w.ledger.findEmitted([ref("A"), ref("B")])).toEqual([]);
+      expect((await w.ledger.findReserved()).map((b) => b.batchId)).toEqual(["b2"]);
+      // A retry after a lost reply is a no-op; a second, different reissue is refused.
+      await w.ledger.reissue("b1", again, at);
+      const twice = await w.ledger
+        .reissue("b1", batch("b3", [ref("A"), ref("B")], 3), at)
+        .catch((e: unknown) => e);
+      expect(twice).toMatchObject({ state: "superseded", supersededBy: "b2" });
+      expect(twice).toBeInstanceOf(BatchNotReissuableError);
+      await w.ledger.markWritten("b2", at);
+      expect(sortRefs(await w.ledger.findEmitted([ref("A"), ref("B")]))).toEqual([ref("A"), ref("B")]);
+      // A claim of a reissued batch is still one version in one batch: reserving it again collides.
+      await expect(w.ledger.reserve(batch("b4", [ref("A")], 4))).rejects.toBeInstanceOf(DuplicateClaimsError);
+      // The reissue can itself be reissued.
+      await w.ledger.reissue("b2", batch("b5", [ref("B"), ref("A")], 5), at);
+      expect((await w.ledger.findBatch("b2"))?.state).toBe("superseded");
     });
 
     it("counts control numbers per sender key, never repeating one", async () => {

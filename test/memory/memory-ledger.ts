@@ -3,8 +3,10 @@
 // {claim_number, version}) and an all-or-nothing `reserve`, as the transaction gives.
 import type { ClaimVersionRef } from "../../src/domain/joined-claim.js";
 import {
+  assertSameClaims,
   BatchConflictError,
   BatchNotFoundError,
+  BatchNotReissuableError,
   type BatchRecord,
   DuplicateClaimsError,
   type HistoryLookup,
@@ -110,6 +112,34 @@ export class MemoryLedger implements Ledger {
     if (batch.state === "written") return;
     // History rows are never updated: their batch being written is what makes them emitted.
     this.batches.set(batchId, { ...batch, state: "written", writtenAt: new Date(at) });
+  }
+
+  async reissue(oldBatchId: string, replacement: BatchRecord, at: Date): Promise<void> {
+    const old = this.batches.get(oldBatchId);
+    if (!old) throw new BatchNotFoundError(oldBatchId);
+    if (old.state === "superseded") {
+      if (old.supersededBy === replacement.batchId) return;
+      throw new BatchNotReissuableError(oldBatchId, "superseded", old.supersededBy);
+    }
+    if (old.state !== "written") throw new BatchNotReissuableError(oldBatchId, "reserved");
+    assertSameClaims(oldBatchId, old.claims, replacement.claims);
+    if (this.batches.has(replacement.batchId)) throw new BatchConflictError(replacement.batchId, "batch_id");
+    const control = `${replacement.senderId}\u0000${replacement.isaControlNumber}`;
+    if (this.controlNumbers.has(control)) throw new BatchConflictError(replacement.batchId, "control_number");
+    // Nothing can fail past this point: all three changes land together, as in the transaction.
+    this.batches.set(oldBatchId, {
+      ...old,
+      state: "superseded",
+      supersededBy: replacement.batchId,
+      supersededAt: new Date(at),
+    });
+    this.batches.set(
+      replacement.batchId,
+      structuredClone({ ...replacement, state: "reserved" as const, reissueOf: oldBatchId }),
+    );
+    this.controlNumbers.add(control);
+    for (const [k, row] of this.historyRows)
+      if (row.batchId === oldBatchId) this.historyRows.set(k, { ...row, batchId: replacement.batchId });
   }
 
   async findReserved(streamName?: string, createdBefore?: Date): Promise<BatchRecord[]> {

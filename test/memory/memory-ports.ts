@@ -117,6 +117,7 @@ export function createMemoryPorts(opts: MemoryPortsOptions = {}): { ports: Pipel
           "oldestReserved",
           "findBatch",
           "countReserved",
+          "reissue",
         ]),
         (g) => ({
           reserveMany: (batches: readonly BatchRecord[]) => reserveEach(g, batches),

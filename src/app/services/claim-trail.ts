@@ -4,7 +4,8 @@
 // control numbers and times only: never a claim's clinical or patient values.
 //
 // A version's state, in this order:
-//   emitted      its history row names a batch that is `written` (the file exists)
+//   emitted      its history row names a batch that is `written` (the file exists; after a
+//                `batches reissue` the row names the new batch, which names the old one)
 //   reserved     its history row names a batch still `reserved` (the processor finishes it)
 //   orphaned     its history row names a batch that is not in edi_batches (hand-edited ledger)
 //   dead_letter  no history row; a dead_letters row says why it could not be billed
@@ -30,6 +31,8 @@ export interface BatchRef {
   readonly gsControlNumber: number;
   readonly createdAt: Date;
   readonly writtenAt?: Date | undefined;
+  /** Set when this batch is a `batches reissue` of another (the claim's earlier file). */
+  readonly reissueOf?: string | undefined;
 }
 
 export interface DeadLetterRef {
@@ -81,6 +84,7 @@ export function batchRef(b: BatchSummary): BatchRef {
     gsControlNumber: b.gsControlNumber,
     createdAt: b.createdAt,
     writtenAt: b.writtenAt,
+    reissueOf: b.reissueOf,
   };
 }
 
@@ -105,7 +109,9 @@ export async function showClaim(deps: ClaimTrailDeps, claimNumber: string): Prom
     const b = batches.get(h.batchId);
     views.set(h.version, {
       version: h.version,
-      state: b === undefined ? "orphaned" : b.state === "written" ? "emitted" : "reserved",
+      // A history row names a superseded batch only if someone edited the ledger by hand (a
+      // reissue repoints rows in the same transaction); its file was written, so: emitted.
+      state: b === undefined ? "orphaned" : b.state === "reserved" ? "reserved" : "emitted",
       batchId: h.batchId,
       batch: b === undefined ? undefined : batchRef(b),
       reservedAt: h.reservedAt,
@@ -164,6 +170,8 @@ export interface FileMatch {
     readonly streamName: string;
     readonly sha256: string;
     readonly claimCount: number;
+    /** A reissued batch: the batch that carries these claims now. */
+    readonly supersededBy?: string | undefined;
   };
   readonly claims: readonly { readonly claimNumber: string; readonly version: number }[];
 }
@@ -216,6 +224,7 @@ export async function findClaims(
       streamName: b.streamName,
       sha256: b.sha256,
       claimCount: b.claimCount,
+      supersededBy: b.supersededBy,
     },
     claims: b.claims.map((c) => ({ claimNumber: c.claim_number, version: c.version })),
   }));

@@ -1,5 +1,5 @@
 // Retention of what claimflow stores (`claimflow retention run`, and a timer in the processor):
-// - edi_batches.content (PHI) of `written` batches is removed EDI_CONTENT_RETENTION_DAYS after
+// - edi_batches.content (PHI) of `written` (and `superseded`) batches is removed EDI_CONTENT_RETENTION_DAYS after
 //   the file was written; the row, its sha256, control numbers and claim refs stay, with
 //   `content: null` and `content_purged_at`. Reserved batches are never touched (recovery needs
 //   their content).
@@ -51,9 +51,21 @@ export interface RetentionReport {
   readonly auditTtl: AuditTtlChange | null;
 }
 
-/** The purge filter: written, still holding content, written before the cutoff (partial index). */
+/**
+ * The purge filters: written batches still holding content, written before the cutoff (the
+ * partial retention index); and superseded ones (`batches reissue`; rare, found through
+ * state_1_created_at_1: a batch is created before it is written).
+ */
 function purgeable(cutoff: Date) {
-  return { ...RETAINED_CONTENT, written_at: { $lt: cutoff } };
+  return [
+    { ...RETAINED_CONTENT, written_at: { $lt: cutoff } },
+    {
+      state: "superseded",
+      created_at: { $lt: cutoff },
+      written_at: { $lt: cutoff },
+      content: RETAINED_CONTENT.content,
+    },
+  ];
 }
 
 export async function runRetention(deps: RetentionDeps, opts: RetentionOptions): Promise<RetentionReport> {
@@ -64,13 +76,14 @@ export async function runRetention(deps: RetentionDeps, opts: RetentionOptions):
   const batches = db.collection(COLLECTIONS.batches);
   let batchesPurged: number;
   let auditTtl: AuditTtlChange | null = null;
+  batchesPurged = 0;
   if (opts.dryRun) {
-    batchesPurged = await batches.countDocuments(purgeable(contentCutoff));
+    for (const f of purgeable(contentCutoff)) batchesPurged += await batches.countDocuments(f);
   } else {
-    const res = await batches.updateMany(purgeable(contentCutoff), {
-      $set: { content: null, content_purged_at: now },
-    });
-    batchesPurged = res.modifiedCount;
+    for (const f of purgeable(contentCutoff)) {
+      const res = await batches.updateMany(f, { $set: { content: null, content_purged_at: now } });
+      batchesPurged += res.modifiedCount;
+    }
     if (opts.ensureAuditTtl) auditTtl = await ensureAuditTtl(db, opts.auditRetentionDays);
   }
   const auditRowsExpired = await db

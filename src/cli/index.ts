@@ -15,6 +15,7 @@ import { loadDotEnv } from "./dotenv.js";
 import { registerIndexes } from "./indexes.js";
 import { registerKeys } from "./keys.js";
 import { registerPause } from "./pause.js";
+import { registerReport } from "./report.js";
 import { registerRetention } from "./retention.js";
 import { registerRun } from "./run.js";
 import { registerSeed } from "./seed.js";
@@ -55,6 +56,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerKeys(program);
   registerRetention(program);
   registerAcks(program, setExit);
+  registerReport(program);
   let dotEnvKeys: ReadonlySet<string> = new Set();
   registerConfig(program, () => dotEnvKeys);
   program.commands.find((c) => c.name() === "run")?.addHelpText("after", environmentHelp);

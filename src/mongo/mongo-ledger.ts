@@ -35,6 +35,7 @@ export interface BatchDoc {
   sha256: string;
   claims: ClaimVersionRef[];
   claim_count: number;
+  total_charge_cents?: number;
   created_at: Date;
   written_at?: Date;
   content_purged_at?: Date;
@@ -385,6 +386,7 @@ export class MongoLedger implements Ledger {
       created_at: b.createdAt,
     };
     if (b.writtenAt) doc.written_at = b.writtenAt;
+    if (b.totalChargeCents !== undefined) doc.total_charge_cents = b.totalChargeCents;
     if (b.reissueOf !== undefined) doc.reissue_of = b.reissueOf;
     if (b.supersededBy !== undefined) doc.superseded_by = b.supersededBy;
     if (b.supersededAt !== undefined) doc.superseded_at = b.supersededAt;
@@ -420,6 +422,7 @@ export class MongoLedger implements Ledger {
       sha256: d.sha256,
       claims: d.claims.map((c) => ({ claim_number: c.claim_number, version: c.version })),
       claimCount: d.claim_count,
+      totalChargeCents: d.total_charge_cents,
       createdAt: d.created_at,
       writtenAt: d.written_at,
       reissueOf: d.reissue_of,

@@ -399,6 +399,7 @@ export class BatchProcessor {
           sha256: sha256(content),
           claims: claims.map((c) => ({ claim_number: c.claim.claim_number, version: c.claim.version })),
           claimCount: claims.length,
+          totalChargeCents: claims.reduce((sum, c) => sum + c.claim.total_charge, 0),
           createdAt,
         };
         // Not failures to retry: a duplicate is handled below; a batch conflict (a control

@@ -31,6 +31,11 @@ export interface BatchRecord {
   readonly sha256: string;
   readonly claims: readonly ClaimVersionRef[];
   readonly claimCount: number;
+  /**
+   * Sum of the claims' CLM02 in cents, recorded with the batch for `report daily` (the content is
+   * sealed and later purged). Absent on batches written before it was recorded.
+   */
+  readonly totalChargeCents?: number | undefined;
   readonly createdAt: Date;
   readonly writtenAt?: Date | undefined;
   /** Set on a batch created by `batches reissue`: the batch whose claims it carries again. */

@@ -5,6 +5,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { ReissueRefusedError, reissueBatch } from "../../src/app/services/batch-reissue.js";
 import { NotFoundError } from "../../src/app/services/operator-errors.js";
+import { sumClaimCharges } from "../../src/edi/claim-charges.js";
 import { validate837 } from "../../src/edi/validate.js";
 import { systemClock } from "../../src/ports/clock.js";
 import type { BatchRecord } from "../../src/ports/ledger.js";
@@ -42,6 +43,9 @@ describe("batches reissue", () => {
     const next = (await w.ports.ledger.findBatch(r.batchId)) as BatchRecord;
     expect(next).toMatchObject({ state: "written", reissueOf: old.batchId, claimCount: old.claimCount });
     expect(next.claims).toEqual(old.claims);
+    // The processor records each batch's total charge (report daily); the reissue carries it.
+    expect(old.totalChargeCents).toBe(sumClaimCharges(old.content as string));
+    expect(next.totalChargeCents).toBe(old.totalChargeCents);
     const file = w.db.files.all().get(r.path) as string;
     expect(file).toBe(next.content);
     const check = validate837(file);

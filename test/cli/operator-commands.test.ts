@@ -543,6 +543,202 @@ describe.skipIf(!mongo)("operator commands on a replica set", () => {
     });
   });
 
+  describe("report daily", () => {
+    // A day of its own (2030-01-15), far from the batches other tests write today.
+    const at = (iso: string) => new Date(iso);
+    const rec = (
+      id: string,
+      group: string,
+      client: string,
+      isa: number,
+      created: string,
+      over: Partial<BatchRecord> = {},
+    ): BatchRecord => ({
+      batchId: id,
+      state: "reserved",
+      streamName: STREAM,
+      groupId: group,
+      clientId: client,
+      senderId: "ZZ:REPORT          ",
+      isaControlNumber: isa,
+      gsControlNumber: isa,
+      path: `${group}/20300115/${client}-ZZ_REPORT-${String(isa).padStart(9, "0")}.837`,
+      content: `content ${id}`,
+      sha256: `sha-${id}`,
+      claims: [
+        { claim_number: `RPT-${id}-1`, version: 1 },
+        { claim_number: `RPT-${id}-2`, version: 1 },
+      ],
+      claimCount: 2,
+      createdAt: at(created),
+      ...over,
+    });
+
+    beforeAll(async () => {
+      if (!mongo) return;
+      const golden = await readFile(join(ROOT, "test/fixtures/golden/simple.837"), "utf8");
+      const written = async (b: BatchRecord, when: string) => {
+        await ports.ledger.reserve(b);
+        await ports.ledger.markWritten(b.batchId, at(when));
+      };
+      await written(
+        rec("rA1", "GRP_A", "C1", 7001, "2030-01-15T01:00:00Z", { totalChargeCents: 10_000 }),
+        "2030-01-15T01:00:01Z",
+      );
+      // Recorded before batches carried their total: read back from the stored file (CLM02 125),
+      // created the evening before and written after midnight: it belongs to the 15th.
+      await written(
+        rec("rA2", "GRP_A", "C1", 7002, "2030-01-14T23:59:50Z", {
+          content: golden,
+          claims: [{ claim_number: "RPT-rA2-1", version: 1 }],
+          claimCount: 1,
+        }),
+        "2030-01-15T00:00:05Z",
+      );
+      await written(
+        rec("rB1", "GRP_B", "C2", 7003, "2030-01-15T08:00:00Z", { totalChargeCents: 5_050 }),
+        "2030-01-15T08:00:01Z",
+      );
+      // Without a total and without content (retention): counted as a file without amounts.
+      await written(
+        rec("rB2", "GRP_B", "C2", 7004, "2030-01-15T09:00:00Z", { content: null }),
+        "2030-01-15T09:00:01Z",
+      );
+      // The next day, and a batch never written: not in the 15th.
+      await written(
+        rec("rB3", "GRP_B", "C2", 7005, "2030-01-15T23:59:59Z", { totalChargeCents: 999 }),
+        "2030-01-16T00:00:00Z",
+      );
+      await ports.ledger.reserve(
+        rec("rB4", "GRP_B", "C2", 7006, "2030-01-15T10:00:00Z", { totalChargeCents: 777 }),
+      );
+      // rB1 sent again under a new number: one more file, no more claims or charges.
+      await ports.ledger.reissue(
+        "rB1",
+        rec("rB1r", "GRP_B", "C2", 7007, "2030-01-15T12:00:00Z", {
+          claims: rec("rB1", "", "", 0, "2030-01-15T00:00:00Z").claims,
+          totalChargeCents: 5_050,
+        }),
+        at("2030-01-15T12:00:00Z"),
+      );
+      await ports.ledger.markWritten("rB1r", at("2030-01-15T12:00:01Z"));
+      const dl = (
+        n: string,
+        reason: "invalid_claim" | "patient_missing" | "client_missing",
+        group: string,
+        client: string,
+      ) => ({
+        claimNumber: n,
+        version: 1,
+        reason,
+        issues: [{ path: "x", message: "y" }],
+        groupId: group,
+        clientId: client,
+      });
+      await ports.deadLetters.record(
+        [dl("RPT-D1", "invalid_claim", "GRP_A", "C1"), dl("RPT-D2", "invalid_claim", "GRP_A", "C1")],
+        at("2030-01-15T05:00:00Z"),
+      );
+      await ports.deadLetters.record(
+        [dl("RPT-D3", "patient_missing", "GRP_A", "C1")],
+        at("2030-01-14T10:00:00Z"),
+      );
+      await ports.deadLetters.record(
+        [dl("RPT-D3", "patient_missing", "GRP_A", "C1")],
+        at("2030-01-15T10:00:00Z"),
+      );
+      await ports.deadLetters.record(
+        [dl("RPT-D4", "client_missing", "GRP_B", "C2")],
+        at("2030-01-15T20:00:00Z"),
+      );
+    });
+
+    it("counts the day's files, claims, charges and new dead letters per group and client", async () => {
+      const r = await json<Record<string, unknown>>(["report", "daily", "--date", "2030-01-15"]);
+      expect(r).toMatchObject({
+        date: "2030-01-15",
+        timeZone: "UTC",
+        from: "2030-01-15T00:00:00.000Z",
+        until: "2030-01-16T00:00:00.000Z",
+      });
+      expect(r.clients).toEqual([
+        {
+          groupId: "GRP_A",
+          clientId: "C1",
+          files: 2,
+          reissued: 0,
+          claims: 3,
+          totalCharges: "225.00",
+          totalChargeCents: 22_500,
+          filesWithoutAmounts: 0,
+        },
+        {
+          groupId: "GRP_B",
+          clientId: "C2",
+          files: 3,
+          reissued: 1,
+          claims: 4,
+          totalCharges: "50.50",
+          totalChargeCents: 5_050,
+          filesWithoutAmounts: 1,
+        },
+      ]);
+      expect(r.totals).toEqual({
+        files: 5,
+        reissued: 1,
+        claims: 7,
+        totalCharges: "275.50",
+        totalChargeCents: 27_550,
+        filesWithoutAmounts: 1,
+      });
+      expect(r.deadLetters).toEqual([
+        { reason: "client_missing", groupId: "GRP_B", clientId: "C2", count: 1 },
+        { reason: "invalid_claim", groupId: "GRP_A", clientId: "C1", count: 2 },
+      ]);
+      expect(r.deadLettersTotal).toBe(3);
+
+      const csv = await ok(["report", "daily", "--date", "2030-01-15", "--csv"]);
+      expect(csv.stdout.split("\r\n")).toEqual([
+        "record,date,group_id,client_id,reason,files,reissued,claims,total_charges,files_without_amounts,dead_letters",
+        "files,2030-01-15,GRP_A,C1,,2,0,3,225.00,0,",
+        "files,2030-01-15,GRP_B,C2,,3,1,4,50.50,1,",
+        "dead_letters,2030-01-15,GRP_B,C2,client_missing,,,,,,1",
+        "dead_letters,2030-01-15,GRP_A,C1,invalid_claim,,,,,,2",
+        "total,2030-01-15,,,,5,1,7,275.50,1,3",
+        "",
+      ]);
+      const text = await ok(["report", "daily", "--date", "2030-01-15"]);
+      expect(text.stdout).toMatch(/total charges\s+275\.50 \(\+ 1 file\(s\) without amounts\)/);
+      expect(text.stdout).toMatch(/GRP_B\s+C2\s+3\s+1\s+4\s+50\.50/);
+    });
+
+    it("counts the day in the given time zone, and refuses bad input with exit 2", async () => {
+      // In Tokyo (UTC+9) the 16th starts at 15:00 UTC on the 15th: rB3 (written at midnight UTC) and the last
+      // dead letter fall on it.
+      const r = await json<{
+        from: string;
+        totals: { files: number; claims: number };
+        deadLettersTotal: number;
+      }>(["report", "daily", "--date", "2030-01-16", "--tz", "Asia/Tokyo"]);
+      expect(r.from).toBe("2030-01-15T15:00:00.000Z");
+      expect(r.totals).toMatchObject({ files: 1, claims: 2 });
+      expect(r.deadLettersTotal).toBe(1);
+      expectUsageError(
+        await run(["report", "daily", "--date", "2030-02-30"]),
+        /--date must be a calendar date YYYY-MM-DD/,
+      );
+      expectUsageError(await run(["report", "daily"]), /required option '--date <YYYY-MM-DD>'/);
+      expectUsageError(
+        await run(["report", "daily", "--date", "2030-01-15", "--tz", "Nowhere/City"]),
+        /--tz "Nowhere\/City" is not a time zone/,
+      );
+      expectUsageError(
+        await run(["report", "daily", "--date", "2030-01-15", "--json", "--csv"]),
+        /exclusive/,
+      );
+    });
+  });
+
   describe("status", () => {
     it("reports checkpoint, lease, ledger and dead letters, and a processor's live figures", async () => {
       await ports.leases.tryAcquire(STREAM, "proc-host:5151", 60_000);

@@ -342,6 +342,7 @@ describe.skipIf(!rs)("least-privilege MongoDB roles (auth-enabled replica set)",
       ["claims", "show", history?.claim_number as string],
       ["batches", "list"],
       ["batches", "show", batchId],
+      ["report", "daily", "--date", new Date().toISOString().slice(0, 10), "--csv"],
       // Ledger writes of the reissue: new edi_batches row, history repointed, a control number.
       ["batches", "reissue", batchId, "--reason", "TA1 rejected the envelope"],
     ]) {

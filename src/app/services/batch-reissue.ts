@@ -109,6 +109,7 @@ export async function reissueBatch(
     sha256: sha256(text),
     claims: old.claims,
     claimCount: old.claimCount,
+    totalChargeCents: old.totalChargeCents,
     createdAt,
     reissueOf: old.batchId,
   };

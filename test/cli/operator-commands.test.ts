@@ -653,6 +653,14 @@ describe.skipIf(!mongo)("operator commands on a replica set", () => {
       );
     });
 
+    // `status` (below) counts reserved batches and dead letters of the whole database.
+    afterAll(async () => {
+      if (!mongo) return;
+      await db.collection("edi_batches").deleteMany({ batch_id: { $regex: "^r[AB]" } });
+      await db.collection("processing_history").deleteMany({ claim_number: { $regex: "^RPT-" } });
+      await db.collection("dead_letters").deleteMany({ claim_number: { $regex: "^RPT-" } });
+    });
+
     it("counts the day's files, claims, charges and new dead letters per group and client", async () => {
       const r = await json<Record<string, unknown>>(["report", "daily", "--date", "2030-01-15"]);
       expect(r).toMatchObject({

@@ -23,6 +23,7 @@ import { toProcessFault } from "../pipeline/fault-class.js";
 import { type Clock, systemClock } from "../ports/clock.js";
 import { Lifecycle } from "./lifecycle.js";
 import { AckWatcher } from "./services/ack-watcher.js";
+import { BackfillRunner } from "./services/backfill-runner.js";
 import { InputIndexWatch } from "./services/input-index-watch.js";
 import { PeriodicTask } from "./services/periodic-task.js";
 import { RetentionScheduler } from "./services/retention.js";
@@ -131,6 +132,9 @@ export async function startProcessor(config: Config, opts: ProcessorOptions = {}
       streamName: config.streamName,
       codec: createContentCodec(keyring),
     });
+    // hostname:pid alone is not unique (pid 1 in containers sharing a hostname, two
+    // processors in one process): equal holders would both "hold" the lease.
+    const holder = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
     const engine = new Engine(
       {
         streamName: config.streamName,
@@ -142,9 +146,7 @@ export async function startProcessor(config: Config, opts: ProcessorOptions = {}
         markBilled: config.markBilled,
         onTokenLost: config.onTokenLost,
         shutdownTimeoutMs: config.shutdownTimeoutMs,
-        // hostname:pid alone is not unique (pid 1 in containers sharing a hostname, two
-        // processors in one process): equal holders would both "hold" the lease.
-        holder: `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`,
+        holder,
       },
       { ports, metrics, logger, clock },
     );
@@ -200,9 +202,19 @@ export async function startProcessor(config: Config, opts: ProcessorOptions = {}
     indexWatch.start();
     life.add("input index check", () => indexWatch.stop());
 
-    // Operator controls (`claimflow pause` / `resume`): read at start (a paused stream stays
-    // paused across restarts and takeovers) and every EDI_CONTROL_POLL_SECONDS.
+    // Operator controls (`claimflow pause` / `resume` / `backfill`): read at start (a paused
+    // stream stays paused across restarts and takeovers) and every EDI_CONTROL_POLL_SECONDS.
     const controls = new MongoStreamControl(db);
+    const backfills = new BackfillRunner({
+      streamName: config.streamName,
+      holder,
+      backfills: controls,
+      engine,
+      audit: ports.audit,
+      clock,
+      metrics,
+      logger,
+    });
     // Before the engine starts: a paused stream must not read even one event after a restart.
     engine.setPaused(await controls.pauseState(config.streamName));
     const controlWatch = new PeriodicTask(
@@ -213,11 +225,14 @@ export async function startProcessor(config: Config, opts: ProcessorOptions = {}
           metrics.mongoErrors.inc({ operation: "stats" });
           logger.warn({ err }, "stream_controls not read; will retry");
         }
+        // Only the lease holder while running; a request waits in the database until then.
+        await backfills.poll();
       },
       { intervalMs: config.controlPollMs, firstRunAfterMs: config.controlPollMs },
     );
     controlWatch.start();
     life.add("stream control watch", () => controlWatch.stop());
+    life.add("backfill runner", () => backfills.stop());
 
     const readiness = () => {
       const r = engine.readiness();

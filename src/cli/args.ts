@@ -2,7 +2,7 @@
 // service. A failure becomes a UsageError naming the option and the rule, on one line, never
 // echoing the value (exit 2).
 import { z } from "zod";
-import { CLAIM_NUMBER, GROUP_ID } from "../domain/claim.js";
+import { CLAIM_NUMBER, CLIENT_ID, GROUP_ID } from "../domain/claim.js";
 import { type DeadLetterReason, UsageError } from "../domain/errors.js";
 
 /** Same rule as EDI_STREAM_NAME in config.ts: the checkpoint `_id` and lease key. */
@@ -17,6 +17,10 @@ export const claimNumberArg = z
 export const groupIdArg = z
   .string()
   .regex(GROUP_ID, { message: "must be 1-20 characters A-Z, 0-9 or _ (a group_id)" });
+
+export const clientIdArg = z
+  .string()
+  .regex(CLIENT_ID, { message: "must be 1-64 letters, digits, _ or - (a client_id)" });
 
 /** Batch ids are generated (`b<time><hex>`); the rule stays loose enough for future formats. */
 export const batchIdArg = z

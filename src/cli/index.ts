@@ -6,6 +6,7 @@ import { scrubUriMessage } from "../config.js";
 import { ClaimflowError, ConfigError, UsageError } from "../domain/errors.js";
 import { registerAcks } from "./acks.js";
 import { registerAudit } from "./audit.js";
+import { registerBackfill } from "./backfill.js";
 import { registerBatches } from "./batches.js";
 import { registerClaims } from "./claims.js";
 import { environmentHelp, registerConfig } from "./config-check.js";
@@ -46,6 +47,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerToken(program);
   registerStatus(program);
   registerPause(program);
+  registerBackfill(program);
   registerIndexes(program);
   registerDeadLetters(program);
   registerBatches(program);

@@ -3,7 +3,7 @@
 import type { Command } from "commander";
 import { z } from "zod";
 import { ENSURE_COMMAND } from "../app/services/input-index-watch.js";
-import { collectStatus, type StatusReport } from "../app/services/status-service.js";
+import { collectStatus, STATUS_BACKFILLS, type StatusReport } from "../app/services/status-service.js";
 import { checkInputIndexes } from "../mongo/index-check.js";
 import { MongoStreamControl } from "../mongo/mongo-stream-control.js";
 import { parseOptionalArg, streamNameArg } from "./args.js";
@@ -42,8 +42,9 @@ export function registerStatus(program: Command): void {
         const inputIndexes = () => checkInputIndexes(ctx.db);
         const controls = new MongoStreamControl(ctx.db);
         const pauseState = (stream: string) => controls.pauseState(stream);
+        const backfills = (stream: string) => controls.listBackfills(stream, STATUS_BACKFILLS);
         const report = await collectStatus(
-          { ...ctx, content, inputIndexes, pauseState },
+          { ...ctx, content, inputIndexes, pauseState, backfills },
           {
             streamName: streamArg ?? ctx.config.streamName,
             groupFilter: ctx.config.groupFilter,
@@ -69,6 +70,22 @@ function pauseText(p: StatusReport["pause"]): string {
   return `YES since ${p.since ?? "?"} by ${p.by ?? "?"}: ${p.reason ?? "no reason given"} (\`claimflow resume\`)`;
 }
 
+function backfillRows(b: StatusReport["backfills"]): [string, string][] {
+  if (b === null) return [];
+  if (b.length === 0) return [["backfill", "none requested"]];
+  return b.map((r) => {
+    const client = r.slice.client === null ? "" : ` client ${r.slice.client}`;
+    const until = r.slice.until === null ? "" : ` until ${r.slice.until}`;
+    const error = r.error === null ? "" : `, error ${r.error}`;
+    return [
+      "backfill",
+      `${r.id} ${r.state}: scanned ${r.scanned}/${r.total}, already emitted ${r.alreadyEmitted}, ` +
+        `queued ${r.queued}, billed ${r.billed}${error} (group ${r.slice.group}${client}, ` +
+        `billing_date from ${r.slice.since}${until}; by ${r.requestedBy})`,
+    ];
+  });
+}
+
 function indexesText(i: StatusReport["inputIndexes"]): string {
   if (i === null) return "-";
   const unchecked = i.unchecked.length > 0 ? ` (not listable: ${i.unchecked.join(", ")})` : "";
@@ -85,6 +102,7 @@ function render(r: StatusReport): string {
   const rows: [string, string][] = [
     ["stream", r.streamName],
     ["paused", pauseText(r.pause)],
+    ...backfillRows(r.backfills),
     ["cluster time", r.clusterTime],
     [
       "checkpoint",

@@ -3,10 +3,20 @@
 // our own `billed` marks and upstream drafts never cross the wire.
 import type { Document } from "mongodb";
 import type { FeedFilter } from "../ports/change-feed.js";
+import type { ClaimSlice } from "../ports/claim-store.js";
 
-export function readyClaimQuery(filter: FeedFilter): Document {
+export function readyClaimQuery(filter: FeedFilter, slice?: ClaimSlice): Document {
   const q: Document = { status: "ready" };
   if (filter.groupFilter) q.group_id = { $regex: filter.groupFilter };
+  if (slice) {
+    // Beside the group filter, not instead of it: a slice outside the stream's groups is empty.
+    // {group_id, billing_date} is the `{group_id: 1, billing_date: -1}` input index.
+    const billingDate: Document = { $gte: slice.since };
+    if (slice.until !== undefined) billingDate.$lt = slice.until;
+    const narrow: Document[] = [{ group_id: slice.group }, { billing_date: billingDate }];
+    if (slice.client !== undefined) narrow.push({ client_id: slice.client });
+    q.$and = narrow;
+  }
   return q;
 }
 

@@ -15,4 +15,6 @@ export const COLLECTIONS = {
   acknowledgements: "acknowledgements",
   /** One document per stream name: operator controls (pause) the active processor obeys. */
   controls: "stream_controls",
+  /** `claimflow backfill` requests, carried out once by the stream's active processor. */
+  backfills: "stream_backfills",
 } as const;

@@ -86,6 +86,12 @@ export const OWN_INDEXES: readonly IndexDef[] = [
     name: "row_1_recorded_at_-1",
     key: { row: 1, recorded_at: -1 },
   },
+  // Backfill requests: the active processor polls its stream's open ones, status lists the latest.
+  {
+    collection: COLLECTIONS.backfills,
+    name: "stream_1_state_1_requested_at_1",
+    key: { stream: 1, state: 1, requested_at: 1 },
+  },
 ];
 
 export type AuditTtlChange = "created" | "updated" | "unchanged";

@@ -3,7 +3,7 @@
 import { type Db, type Document, MongoServerError, type ObjectId } from "mongodb";
 import type { ClaimVersionRef } from "../domain/joined-claim.js";
 import type { FeedFilter } from "../ports/change-feed.js";
-import type { ClaimStore, ScanPage } from "../ports/claim-store.js";
+import type { ClaimSlice, ClaimStore, ScanPage } from "../ports/claim-store.js";
 import { readyClaimQuery } from "./change-feed-filter.js";
 import { COLLECTIONS } from "./collections.js";
 
@@ -14,8 +14,13 @@ export class MongoClaimStore implements ClaimStore {
     return this.db.collection(COLLECTIONS.claims);
   }
 
-  async scanReady(filter: FeedFilter, after: unknown, pageSize: number): Promise<ScanPage> {
-    const q = readyClaimQuery(filter);
+  async scanReady(
+    filter: FeedFilter,
+    after: unknown,
+    pageSize: number,
+    slice?: ClaimSlice,
+  ): Promise<ScanPage> {
+    const q = readyClaimQuery(filter, slice);
     if (after !== undefined) q._id = { $gt: after as ObjectId };
     // "local": a ready claim written just before T0 but not yet majority-committed must still be
     // seen here, since the change stream (which starts at T0) will not return it.
@@ -26,8 +31,8 @@ export class MongoClaimStore implements ClaimStore {
     return { docs, next: docs.length === pageSize && last ? last._id : undefined };
   }
 
-  async countReady(filter: FeedFilter): Promise<number> {
-    return this.claims.countDocuments(readyClaimQuery(filter));
+  async countReady(filter: FeedFilter, slice?: ClaimSlice): Promise<number> {
+    return this.claims.countDocuments(readyClaimQuery(filter, slice));
   }
 
   async markBilled(refs: readonly ClaimVersionRef[]): Promise<number> {

@@ -61,6 +61,10 @@ export class Metrics {
   readonly paused: Gauge;
   readonly catchUpScanned: Gauge;
   readonly catchUpTotal: Gauge;
+  readonly backfillRunning: Gauge;
+  readonly backfillTotal: Gauge;
+  readonly backfillScanned: Gauge;
+  readonly backfillBilled: Gauge;
 
   /**
    * `stream` (EDI_STREAM_NAME) becomes a default label of the registry, so every series this
@@ -267,6 +271,26 @@ export class Metrics {
     this.catchUpTotal = new Gauge({
       name: "claimflow_catchup_total_claims",
       help: "Ready claims the filter selected when the current (or last) catch-up scan began",
+      registers,
+    });
+    this.backfillRunning = new Gauge({
+      name: "claimflow_backfill_running",
+      help: "1 while this processor carries out a `claimflow backfill` request, else 0",
+      registers,
+    });
+    this.backfillTotal = new Gauge({
+      name: "claimflow_backfill_total_claims",
+      help: "Ready claims in the slice of the current (or last) backfill, counted when it began",
+      registers,
+    });
+    this.backfillScanned = new Gauge({
+      name: "claimflow_backfill_scanned_claims",
+      help: "Claims of the current (or last) backfill's slice read so far",
+      registers,
+    });
+    this.backfillBilled = new Gauge({
+      name: "claimflow_backfill_billed_claims",
+      help: "Claims the last finished backfill handed to the batch path that are now emitted",
       registers,
     });
     this.paused = new Gauge({

@@ -22,7 +22,7 @@ import type {
   StartPosition,
 } from "../ports/change-feed.js";
 import type { CheckpointStore } from "../ports/checkpoint-store.js";
-import type { ClaimStore } from "../ports/claim-store.js";
+import type { ClaimSlice, ClaimStore } from "../ports/claim-store.js";
 import type { Clock } from "../ports/clock.js";
 import type { Ledger } from "../ports/ledger.js";
 import { classifyFault } from "./fault-class.js";
@@ -43,6 +43,21 @@ export interface SourceItem {
   /** The claim document; null when the event's document was deleted since. */
   readonly doc: Record<string, unknown> | null;
   readonly eventTimeMs: number;
+}
+
+/** A backfill's counts so far (see BackfillCounts in ports/stream-control.ts). */
+export interface SliceProgress {
+  total: number;
+  scanned: number;
+  alreadyEmitted: number;
+  queued: number;
+}
+
+export interface SliceRun {
+  readonly complete: boolean;
+  readonly progress: SliceProgress;
+  /** What was handed to the pipeline: its watermark sequence and claim version. */
+  readonly queued: readonly { seq: number; ref: ClaimVersionRef | undefined }[];
 }
 
 export interface ClaimSourceDeps {
@@ -89,6 +104,8 @@ export class ClaimSource {
   /** `claimflow pause`: stop reading (after the pull in progress) until resumed. */
   private pauseRequested = false;
   private wakeFromPause: (() => void) | undefined;
+  /** The subscriber's `next` while the loop runs: a backfill feeds the same pipeline. */
+  private emit: ((item: SourceItem) => void) | undefined;
   state: SourceState = "starting";
 
   constructor(private readonly deps: ClaimSourceDeps) {}
@@ -132,6 +149,7 @@ export class ClaimSource {
   }
 
   private async loop(emit: (item: SourceItem) => void): Promise<void> {
+    this.emit = emit;
     let plan = await this.initialPlan();
     while (!this.stopping) {
       try {
@@ -157,6 +175,7 @@ export class ClaimSource {
       }
     }
     this.state = "stopped";
+    this.emit = undefined;
   }
 
   private async waitWhilePaused(): Promise<void> {
@@ -263,42 +282,102 @@ export class ClaimSource {
         lastReport = now;
         d.logger.info({ scanned, total: expected, emitted: total }, "catch-up scan progress");
       }
-      // Skip what is already emitted here, so a restart with markBilled=false stays cheap.
-      const refs = page.docs.map(refOfDoc).filter((r): r is ClaimVersionRef => r !== undefined);
-      const emitted = refs.length
-        ? new Set(
-            (await d.resilience.run(() => d.ledger.findEmitted(refs), this.abort.signal)).map(
-              (r) => `${r.claim_number}\u0000${r.version}`,
-            ),
-          )
-        : new Set<string>();
-      // Emitted yet still ready: a crash came between the file and the billed mark. The stream
-      // would finish the mark when it re-reads them; a scan skips them, so it finishes it here.
-      if (d.markBilled && emitted.size > 0) {
-        const unmarked = refs.filter((r) => emitted.has(`${r.claim_number}\u0000${r.version}`));
-        await d.resilience.run(() => d.claims.markBilled(unmarked), this.abort.signal);
-      }
-      for (const doc of page.docs) {
-        const ref = refOfDoc(doc);
-        if (ref && emitted.has(`${ref.claim_number}\u0000${ref.version}`)) continue;
-        await d.limiter.acquire();
-        if (this.stopping) {
-          d.limiter.release();
-          return false;
-        }
-        const seq = d.watermark.track(undefined);
-        d.metrics.eventsReceived.inc({ operation: "scan" });
-        // Counted from here until acked (the limiter's permits also cover the pull in progress).
-        d.metrics.bufferedClaims.inc();
-        total++;
-        emit({ seq, origin: "scan", operationType: "scan", doc, eventTimeMs: docTime(doc, d.clock) });
-      }
+      const handed = await this.emitPage(emit, page.docs, "scan");
+      if (!handed) return false;
+      total += handed.queued.length;
     } while (after !== undefined && !this.stopping && !this.pauseRequested);
     if (this.stopping || after !== undefined) return false;
     // Everything up to T0 is now read; once it is all done, a restart may start at T0.
     d.watermark.mark({ clusterTime: upTo });
     d.logger.info({ claims: total }, "catch-up scan complete");
     return true;
+  }
+
+  /**
+   * One page of ready claims into the pipeline, as catch-up documents: what the ledger already
+   * holds as emitted is skipped, the rest goes through the limiter and the watermark to the
+   * windows and the batch path (where a claim another path reserved first is dropped, never
+   * billed twice). Undefined when the source stopped meanwhile.
+   */
+  private async emitPage(
+    emit: (item: SourceItem) => void,
+    docs: readonly Record<string, unknown>[],
+    operation: "scan" | "backfill",
+  ): Promise<
+    { alreadyEmitted: number; queued: { seq: number; ref: ClaimVersionRef | undefined }[] } | undefined
+  > {
+    const d = this.deps;
+    // Skip what is already emitted here, so a restart with markBilled=false stays cheap.
+    const refs = docs.map(refOfDoc).filter((r): r is ClaimVersionRef => r !== undefined);
+    const emitted = refs.length
+      ? new Set((await d.resilience.run(() => d.ledger.findEmitted(refs), this.abort.signal)).map(refKey))
+      : new Set<string>();
+    // Emitted yet still ready: a crash came between the file and the billed mark. The stream
+    // would finish the mark when it re-reads them; a scan skips them, so it finishes it here.
+    if (d.markBilled && emitted.size > 0) {
+      const unmarked = refs.filter((r) => emitted.has(refKey(r)));
+      await d.resilience.run(() => d.claims.markBilled(unmarked), this.abort.signal);
+    }
+    let alreadyEmitted = 0;
+    const queued: { seq: number; ref: ClaimVersionRef | undefined }[] = [];
+    for (const doc of docs) {
+      const ref = refOfDoc(doc);
+      if (ref && emitted.has(refKey(ref))) {
+        alreadyEmitted++;
+        continue;
+      }
+      await d.limiter.acquire();
+      if (this.stopping) {
+        d.limiter.release();
+        return undefined;
+      }
+      const seq = d.watermark.track(undefined);
+      d.metrics.eventsReceived.inc({ operation });
+      // Counted from here until acked (the limiter's permits also cover the pull in progress).
+      d.metrics.bufferedClaims.inc();
+      emit({ seq, origin: "scan", operationType: "scan", doc, eventTimeMs: docTime(doc, d.clock) });
+      queued.push({ seq, ref });
+    }
+    return { alreadyEmitted, queued };
+  }
+
+  /**
+   * `claimflow backfill`: reads the slice's ready claims page by page and hands those not yet
+   * emitted to the pipeline exactly as the catch-up scan does, beside the change stream (no
+   * token reset, no restart; the checkpoint waits for them like for catch-up documents). Waits
+   * while paused. `complete` is false when the source stopped first (or had not started).
+   */
+  async backfill(
+    slice: ClaimSlice,
+    onPage: (progress: SliceProgress) => Promise<void>,
+    pageSize = this.deps.scanPageSize,
+  ): Promise<SliceRun> {
+    const d = this.deps;
+    const progress = { total: 0, scanned: 0, alreadyEmitted: 0, queued: 0 };
+    const queued: { seq: number; ref: ClaimVersionRef | undefined }[] = [];
+    const incomplete = (): SliceRun => ({ complete: false, progress, queued });
+    const emit = this.emit;
+    if (!emit || this.stopping) return incomplete();
+    progress.total = await d.resilience.run(() => d.claims.countReady(d.filter, slice), this.abort.signal);
+    await onPage({ ...progress });
+    let after: unknown;
+    do {
+      while (this.pauseRequested && !this.stopping) await sleep(250, this.abort.signal);
+      if (this.stopping) return incomplete();
+      const page = await d.resilience.run(
+        () => d.claims.scanReady(d.filter, after, pageSize, slice),
+        this.abort.signal,
+      );
+      after = page.next;
+      const handed = await this.emitPage(emit, page.docs, "backfill");
+      if (!handed) return incomplete();
+      progress.scanned += page.docs.length;
+      progress.alreadyEmitted += handed.alreadyEmitted;
+      progress.queued += handed.queued.length;
+      queued.push(...handed.queued);
+      await onPage({ ...progress });
+    } while (after !== undefined);
+    return { complete: !this.stopping, progress, queued };
   }
 
   private async stream(emit: (item: SourceItem) => void, start: StartPosition): Promise<void> {
@@ -383,6 +462,10 @@ export class ClaimSource {
     this.cursor = undefined;
     await c?.close().catch(() => undefined);
   }
+}
+
+function refKey(r: ClaimVersionRef): string {
+  return `${r.claim_number}\u0000${r.version}`;
 }
 
 function refOfDoc(doc: Record<string, unknown>): ClaimVersionRef | undefined {

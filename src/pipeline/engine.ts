@@ -23,16 +23,18 @@ import type { DeadLetterReason, InputIssue } from "../domain/errors.js";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
 import type { PipelinePorts } from "../ports/bundle.js";
+import type { ClaimSlice } from "../ports/claim-store.js";
 import type { Clock } from "../ports/clock.js";
 import type { PauseState } from "../ports/stream-control.js";
 import { Acker } from "./acker.js";
 import { BatchProcessor, type PendingClaim } from "./batch-processor.js";
 import { processWindows } from "./batch-queue.js";
-import { ClaimSource, type SourceItem } from "./claim-source.js";
+import { ClaimSource, type SliceProgress, type SourceItem } from "./claim-source.js";
 import { Enricher } from "./enricher.js";
 import { InFlightLimiter } from "./in-flight.js";
 import { LeaseKeeper, LeaseLostError } from "./lease-keeper.js";
 import { errorSummary, Resilience } from "./resilience.js";
+import { sleep } from "./sleep.js";
 import { Watermark } from "./watermark.js";
 import { windowByGroup } from "./windows.js";
 
@@ -46,6 +48,9 @@ export const DEFAULT_BATCH_CONCURRENCY = 8;
 
 /** Reserved batches of a stream without a live lease are finished by an active processor after this long. */
 export const DEFAULT_ORPHAN_MIN_AGE_MS = 60_000;
+
+/** A backfill counts its billed claims with findEmitted calls of this many versions. */
+const BACKFILL_COUNT_CHUNK = 1000;
 
 export interface EngineOptions {
   readonly streamName: string;
@@ -242,6 +247,36 @@ export class Engine {
 
   get paused(): PauseState {
     return this.pause;
+  }
+
+  /**
+   * `claimflow backfill`, on the active processor: the slice's ready claims not yet emitted go
+   * through the normal batch path beside the stream (ClaimSource.backfill); resolves once every
+   * one of them is done (in a written batch, dropped as reserved elsewhere, or dead-lettered)
+   * with how many of them are emitted now. Undefined when the engine stopped before that: the
+   * request is then carried on by whoever runs it next.
+   */
+  async backfill(
+    slice: ClaimSlice,
+    onProgress: (progress: SliceProgress) => Promise<void>,
+  ): Promise<(SliceProgress & { billed: number }) | undefined> {
+    if (this.state !== "running") return undefined;
+    const run = await this.source.backfill(slice, onProgress);
+    if (!run.complete) return undefined;
+    while (!run.queued.every((q) => this.watermark.isDone(q.seq))) {
+      if (this.abort.signal.aborted || (this.state !== "running" && this.state !== "stopping"))
+        return undefined;
+      await sleep(200, this.abort.signal);
+    }
+    const refs = run.queued.flatMap((q) => (q.ref ? [q.ref] : []));
+    let billed = 0;
+    for (let i = 0; i < refs.length; i += BACKFILL_COUNT_CHUNK) {
+      const chunk = refs.slice(i, i + BACKFILL_COUNT_CHUNK);
+      billed += (
+        await this.resilience.run(() => this.deps.ports.ledger.findEmitted(chunk), this.abort.signal)
+      ).length;
+    }
+    return { ...run.progress, billed };
   }
 
   /** Waits for the lease, recovers reserved batches, then starts the pipeline. */

@@ -78,6 +78,12 @@ export class Watermark {
     return n;
   }
 
+  /** True once item `seq` is done (a backfill waits on its claims with this). */
+  isDone(seq: number): boolean {
+    const idx = this.indexOf(seq);
+    return idx === undefined ? seq < this.nextSeq : (this.queue[idx]?.done ?? true);
+  }
+
   private indexOf(seq: number): number | undefined {
     const first = this.queue[this.head];
     if (!first) return undefined;

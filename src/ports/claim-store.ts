@@ -9,11 +9,26 @@ export interface ScanPage {
   readonly next: unknown;
 }
 
+/**
+ * `claimflow backfill`: the ready claims of one group (optionally one client) whose billing_date
+ * is in [since, until). Narrows the stream's filter, never widens it.
+ */
+export interface ClaimSlice {
+  readonly group: string;
+  readonly client?: string | undefined;
+  readonly since: Date;
+  /** Exclusive; undefined: no upper bound. */
+  readonly until?: Date | undefined;
+}
+
 export interface ClaimStore {
-  /** One page of `status: "ready"` claims (sorted by `_id`), after `after` (a previous page's `next`). */
-  scanReady(filter: FeedFilter, after: unknown, pageSize: number): Promise<ScanPage>;
-  /** How many `ready` claims the filter selects (the catch-up scan's total, for its progress). */
-  countReady(filter: FeedFilter): Promise<number>;
+  /**
+   * One page of `status: "ready"` claims (sorted by `_id`), after `after` (a previous page's
+   * `next`); with a slice, only the claims of that slice.
+   */
+  scanReady(filter: FeedFilter, after: unknown, pageSize: number, slice?: ClaimSlice): Promise<ScanPage>;
+  /** How many `ready` claims the filter (and slice) selects: a scan's total, for its progress. */
+  countReady(filter: FeedFilter, slice?: ClaimSlice): Promise<number>;
   /** Marks `billed` only claims still `ready` at that exact version (a bumped version stays ready). */
   markBilled(refs: readonly ClaimVersionRef[]): Promise<number>;
   /** The current document of one claim (for `dead-letters retry`), or null. */

@@ -187,11 +187,33 @@ describe.skipIf(!rs)("least-privilege MongoDB roles (auth-enabled replica set)",
       EDI_METRICS_PORT: "0",
       EDI_WINDOW_MS: "200",
       EDI_BATCH_SIZE: "60",
+      EDI_CONTROL_POLL_SECONDS: "1",
       EDI_CONTENT_KEY: key.material().toString("base64"),
       OTEL_EXPORTER_OTLP_ENDPOINT: collectorUrl,
     });
+    // A backfill request waiting for it (as `claimflow backfill` leaves one): the processor reads
+    // and updates stream_backfills under its role, beside the catch-up scan of the same claims.
+    await rootDb.collection("stream_backfills").insertOne({
+      _id: "bf-least-privilege",
+      stream: config.streamName,
+      group: "GRP_001",
+      since: new Date("2000-01-01T00:00:00Z"),
+      state: "pending",
+      requested_at: new Date(),
+      requested_by: "root@test",
+      attempts: 0,
+      total: 0,
+      scanned: 0,
+      already_emitted: 0,
+      queued: 0,
+      billed: 0,
+    } as Record<string, unknown>);
     const proc = await startProcessor(config, { logger, metrics });
     await waitFor("150 emitted", async () => (await emittedCount(rootDb)) >= 150);
+    await waitFor(
+      "the backfill request done",
+      async () => (await rootDb.collection("stream_backfills").findOne({}))?.state === "done",
+    );
     // One stats refresh has read the oplog window (serverStatus, no oplog document read).
     await waitFor("the oplog window gauge", async () =>
       /claimflow_oplog_window_seconds\{stream="[^"]+"\} [1-9]/.test(
@@ -319,6 +341,8 @@ describe.skipIf(!rs)("least-privilege MongoDB roles (auth-enabled replica set)",
       ["token", "reset", "--now", "--yes"],
       ["pause", "--reason", "payer outage"],
       ["resume"],
+      ["backfill", "--group", "GRP_001", "--since", "2000-01-01", "--dry-run"],
+      ["backfill", "--group", "GRP_001", "--since", "2000-01-01"],
     ]) {
       const r = await runCli(args, withPrevious);
       expect(r.code, `${args.join(" ")}: ${r.stderr}`).toBe(0);
@@ -361,6 +385,8 @@ describe.skipIf(!rs)("least-privilege MongoDB roles (auth-enabled replica set)",
       superseded_by: reissued?.batch_id,
     });
     expect(actions.sort()).toEqual([
+      "backfill_done",
+      "backfill_requested",
       "batch_reissue",
       "batch_replay",
       "key_rotation",
@@ -376,6 +402,13 @@ describe.skipIf(!rs)("least-privilege MongoDB roles (auth-enabled replica set)",
       );
       await expectUnauthorized("operator inserts history", () =>
         asOperator.db(dbName).collection("processing_history").insertOne({ claim_number: "X", version: 1 }),
+      );
+      // Requests are the operator's to make, the processor's to carry out and record.
+      await expectUnauthorized("operator updates a backfill request", () =>
+        asOperator
+          .db(dbName)
+          .collection("stream_backfills")
+          .updateOne({}, { $set: { state: "done" } }),
       );
       await expectUnauthorized("operator reads local.oplog.rs", () =>
         asOperator.db("local").collection("oplog.rs").findOne({}),

@@ -2,7 +2,7 @@
 // the in-memory implementations, so the twins the fast tests rely on cannot drift from the
 // real thing.
 import { beforeEach, describe, expect, it } from "vitest";
-import type { ClaimStore } from "../../src/ports/claim-store.js";
+import type { ClaimSlice, ClaimStore } from "../../src/ports/claim-store.js";
 import { FileConflictError, type FileSink } from "../../src/ports/file-sink.js";
 import {
   type BatchConflictError,
@@ -229,6 +229,47 @@ export function portContracts(name: string, make: () => Promise<ContractWorld>):
       expect((await w.claims.findByClaimNumber("A"))?.status).toBe("billed");
       expect((await w.claims.findByClaimNumber("C"))?.status).toBe("ready");
       expect(await w.claims.findByClaimNumber("nope")).toBeNull();
+    });
+
+    it("narrows a scan and a count to a backfill slice: group, client, billing_date in [since, until)", async () => {
+      const day = (d: number) => new Date(Date.UTC(2026, 2, d, 12));
+      const dated = (n: string, d: number | null, extra: Record<string, unknown> = {}) => ({
+        ...doc(n, "ready"),
+        ...(d === null ? {} : { billing_date: day(d) }),
+        ...extra,
+      });
+      await w.seedClaims([
+        dated("S1", 1),
+        dated("S2", 5),
+        dated("S3", 9, { client_id: "CLIENT002" }),
+        dated("EDGE", 10),
+        dated("EARLY", 1, { billing_date: new Date(Date.UTC(2026, 2, 1, 11, 59)) }),
+        dated("NODATE", null),
+        dated("DRAFT", 2, { status: "draft" }),
+        dated("OTHER", 2, { group_id: "GRP_002" }),
+      ]);
+      const slice = { group: "GRP_001", since: day(1), until: day(10) };
+      const scanAll = async (filter: { groupFilter?: string }, s: ClaimSlice) => {
+        const seen: string[] = [];
+        let after: unknown;
+        do {
+          const page = await w.claims.scanReady(filter, after, 2, s);
+          seen.push(...page.docs.map((d) => d.claim_number as string));
+          after = page.next;
+        } while (after !== undefined);
+        return seen.sort();
+      };
+      expect(await scanAll({}, slice)).toEqual(["S1", "S2", "S3"]);
+      expect(await w.claims.countReady({}, slice)).toBe(3);
+      expect(await scanAll({}, { ...slice, client: "CLIENT002" })).toEqual(["S3"]);
+      expect(await w.claims.countReady({}, { ...slice, client: "CLIENT002" })).toBe(1);
+      // No upper bound: EDGE (March 10 12:00) is in.
+      const open = { group: "GRP_001", since: day(1) };
+      expect(await scanAll({}, open)).toEqual(["EDGE", "S1", "S2", "S3"]);
+      expect(await w.claims.countReady({}, open)).toBe(4);
+      // The stream's group filter still applies: a slice never widens it.
+      expect(await w.claims.countReady({ groupFilter: "^GRP_002$" }, slice)).toBe(0);
+      expect(await scanAll({ groupFilter: "^GRP_00" }, slice)).toEqual(["S1", "S2", "S3"]);
     });
   });
 }

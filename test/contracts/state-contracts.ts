@@ -94,6 +94,104 @@ export function stateContracts(name: string, make: () => Promise<StateWorld>): v
       expect(resumed).toMatchObject({ paused: false, by: "ops2@host", at: at(2) });
       expect(resumed.reason).toBeUndefined();
     });
+
+    it("keeps backfill requests per stream: oldest unfinished next, progress, finished ones frozen", async () => {
+      const w = await make();
+      const slice = { group: "GRP_001", client: "CLIENT001", since: at(0), until: at(50) };
+      expect(await w.controls.nextBackfill("s1")).toBeNull();
+      expect(await w.controls.listBackfills("s1", 5)).toEqual([]);
+      const a = await w.controls.requestBackfill({
+        streamName: "s1",
+        slice,
+        requestedAt: at(1),
+        requestedBy: "ops@host",
+      });
+      expect(a).toMatchObject({
+        streamName: "s1",
+        slice,
+        state: "pending",
+        requestedAt: at(1),
+        requestedBy: "ops@host",
+        attempts: 0,
+        total: 0,
+        scanned: 0,
+        alreadyEmitted: 0,
+        queued: 0,
+        billed: 0,
+      });
+      expect(a.id).toMatch(/^[A-Za-z0-9_-]{1,64}$/);
+      const b = await w.controls.requestBackfill({
+        streamName: "s1",
+        slice: { group: "GRP_002", since: at(2) },
+        requestedAt: at(2),
+        requestedBy: "ops@host",
+      });
+      await w.controls.requestBackfill({
+        streamName: "s2",
+        slice,
+        requestedAt: at(0),
+        requestedBy: "ops@host",
+      });
+      expect(b.slice.client).toBeUndefined();
+      expect(b.slice.until).toBeUndefined();
+      expect((await w.controls.nextBackfill("s1"))?.id).toBe(a.id);
+
+      expect(
+        await w.controls.updateBackfill(a.id, {
+          state: "running",
+          attempts: 1,
+          runBy: "p1",
+          startedAt: at(3),
+          total: 7,
+          scanned: 4,
+        }),
+      ).toBe(true);
+      expect(await w.controls.nextBackfill("s1")).toMatchObject({
+        id: a.id,
+        state: "running",
+        attempts: 1,
+        runBy: "p1",
+        startedAt: at(3),
+        total: 7,
+        scanned: 4,
+        queued: 0,
+      });
+      expect(
+        await w.controls.updateBackfill(a.id, {
+          state: "done",
+          finishedAt: at(4),
+          total: 7,
+          scanned: 7,
+          alreadyEmitted: 2,
+          queued: 5,
+          billed: 5,
+        }),
+      ).toBe(true);
+      // Done once: never changed again, and the next one is b.
+      expect(await w.controls.updateBackfill(a.id, { state: "running", scanned: 0 })).toBe(false);
+      expect((await w.controls.nextBackfill("s1"))?.id).toBe(b.id);
+      expect(await w.controls.updateBackfill(b.id, { state: "failed", error: "MongoServerError 13" })).toBe(
+        true,
+      );
+      expect(await w.controls.nextBackfill("s1")).toBeNull();
+      expect(await w.controls.updateBackfill("missing", { scanned: 1 })).toBe(false);
+
+      const listed = await w.controls.listBackfills("s1", 5);
+      expect(listed.map((r) => [r.id, r.state])).toEqual([
+        [b.id, "failed"],
+        [a.id, "done"],
+      ]);
+      expect(listed[0]?.error).toBe("MongoServerError 13");
+      expect(listed[1]).toMatchObject({
+        scanned: 7,
+        alreadyEmitted: 2,
+        queued: 5,
+        billed: 5,
+        finishedAt: at(4),
+      });
+      expect((await w.controls.listBackfills("s1", 1)).map((r) => r.id)).toEqual([b.id]);
+      expect((await w.controls.listBackfills("s2", 5)).length).toBe(1);
+    });
   });
 
   describe(`${name}: checkpoint contract`, () => {

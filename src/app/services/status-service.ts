@@ -5,7 +5,7 @@
 import { type InputIndexReport, indexLabel } from "../../mongo/index-check.js";
 import type { PipelinePorts } from "../../ports/bundle.js";
 import type { Clock } from "../../ports/clock.js";
-import type { PauseState } from "../../ports/stream-control.js";
+import type { BackfillRequest, PauseState } from "../../ports/stream-control.js";
 import { filesAwaiting999 } from "./ack-service.js";
 import {
   type CheckpointSummary,
@@ -34,6 +34,26 @@ export interface StatusDeps {
   readonly inputIndexes?: () => Promise<InputIndexReport>;
   /** `claimflow pause` state of the stream. */
   readonly pauseState?: (streamName: string) => Promise<PauseState>;
+  /** The stream's latest `claimflow backfill` requests, newest first. */
+  readonly backfills?: (streamName: string) => Promise<BackfillRequest[]>;
+}
+
+/** One backfill request as status shows it (ISO times; counts as the processor last wrote them). */
+export interface BackfillSummary {
+  readonly id: string;
+  readonly state: BackfillRequest["state"];
+  readonly slice: { group: string; client: string | null; since: string; until: string | null };
+  readonly requestedAt: string;
+  readonly requestedBy: string;
+  readonly attempts: number;
+  readonly total: number;
+  readonly scanned: number;
+  readonly alreadyEmitted: number;
+  readonly queued: number;
+  readonly billed: number;
+  readonly finishedAt: string | null;
+  readonly runBy: string | null;
+  readonly error: string | null;
 }
 
 export interface StatusOptions {
@@ -82,8 +102,13 @@ export interface StatusReport {
     readonly reason: string | null;
     readonly since: string | null;
   } | null;
+  /** The latest backfill requests (newest first, at most STATUS_BACKFILLS); null: not read. */
+  readonly backfills: readonly BackfillSummary[] | null;
   readonly processor: ProcessorProbe | null;
 }
+
+/** How many backfill requests `status` shows. */
+export const STATUS_BACKFILLS = 3;
 
 export async function collectStatus(deps: StatusDeps, opts: StatusOptions): Promise<StatusReport> {
   const { ports, clock } = deps;
@@ -101,6 +126,7 @@ export async function collectStatus(deps: StatusDeps, opts: StatusOptions): Prom
     awaiting,
     indexes,
     pause,
+    backfills,
   ] = await Promise.all([
     ports.checkpoints.load(opts.streamName),
     ports.leases.current(opts.streamName),
@@ -120,6 +146,7 @@ export async function collectStatus(deps: StatusDeps, opts: StatusOptions): Prom
       : Promise.resolve(null),
     deps.inputIndexes ? deps.inputIndexes() : Promise.resolve(null),
     deps.pauseState ? deps.pauseState(opts.streamName) : Promise.resolve(null),
+    deps.backfills ? deps.backfills(opts.streamName) : Promise.resolve(null),
   ]);
   const now = clock.now();
   const cpTime = cp ? checkpointClusterTime(cp) : null;
@@ -147,6 +174,31 @@ export async function collectStatus(deps: StatusDeps, opts: StatusOptions): Prom
           since: pause.at ? pause.at.toISOString() : null,
         }
       : null,
+    backfills: backfills ? backfills.map(summarizeBackfill) : null,
     processor,
+  };
+}
+
+function summarizeBackfill(b: BackfillRequest): BackfillSummary {
+  return {
+    id: b.id,
+    state: b.state,
+    slice: {
+      group: b.slice.group,
+      client: b.slice.client ?? null,
+      since: b.slice.since.toISOString(),
+      until: b.slice.until?.toISOString() ?? null,
+    },
+    requestedAt: b.requestedAt.toISOString(),
+    requestedBy: b.requestedBy,
+    attempts: b.attempts,
+    total: b.total,
+    scanned: b.scanned,
+    alreadyEmitted: b.alreadyEmitted,
+    queued: b.queued,
+    billed: b.billed,
+    finishedAt: b.finishedAt?.toISOString() ?? null,
+    runBy: b.runBy ?? null,
+    error: b.error ?? null,
   };
 }

@@ -226,7 +226,9 @@ describe.skipIf(!mongo)("operator commands on a replica set", () => {
       expect(r.stdout).toMatch(/forced\s+yes/);
       const cp = await ports.checkpoints.load(STREAM);
       expect(cp?.token).toBeUndefined();
-      expect(cp?.clusterTime?.t).toBeGreaterThanOrEqual(before - 5);
+      // The cluster time of an idle replica set advances only with writes, and the primary's
+      // no-op writer ticks every 10 s: it can be that far behind the wall clock (seen: 7 s).
+      expect(cp?.clusterTime?.t).toBeGreaterThanOrEqual(before - 15);
       expect(cp?.source).toMatch(/^operator:/);
       const [row] = await ports.audit.list({ since: startedAt, action: "token_reset", limit: 10 });
       expect(row?.streamName).toBe(STREAM);

@@ -17,7 +17,7 @@ import type { AuditEntry } from "../../ports/audit-log.js";
 import type { PipelinePorts } from "../../ports/bundle.js";
 import type { Clock } from "../../ports/clock.js";
 import { BatchNotReissuableError, type BatchRecord } from "../../ports/ledger.js";
-import { NotFoundError } from "./operator-errors.js";
+import { findStoredBatch, storedContent } from "./stored-batch.js";
 
 export interface ReissueDeps {
   readonly ports: Pick<PipelinePorts, "ledger" | "sink" | "audit">;
@@ -173,36 +173,17 @@ async function finish(
   };
 }
 
-async function readable(deps: ReissueDeps, batchId: string): Promise<BatchRecord> {
-  const batch = await deps.ports.ledger.findBatch(batchId).catch((err: unknown) => {
-    if (err instanceof TypeError || err instanceof ClaimflowError) {
-      throw new ReissueRefusedError(`stored content of batch ${batchId} cannot be read: ${err.message}`, {
-        cause: err,
-      });
-    }
-    throw err;
-  });
-  if (batch === null) throw new NotFoundError(`batch ${batchId} is not in edi_batches`);
-  return batch;
+function readable(deps: ReissueDeps, batchId: string): Promise<BatchRecord> {
+  return findStoredBatch(deps.ports.ledger, batchId, ReissueRefusedError);
 }
 
 function contentOf(batch: BatchRecord): string {
-  if (batch.contentError) {
-    throw new ReissueRefusedError(
-      `${batch.contentError.message}; batch ${batch.batchId} cannot be reissued`,
-      {
-        cause: batch.contentError,
-      },
-    );
-  }
-  if (batch.content === null) {
-    const when = batch.contentPurgedAt ? ` on ${batch.contentPurgedAt.toISOString()}` : "";
-    throw new ReissueRefusedError(
-      `batch ${batch.batchId} has no stored content: it was removed by retention${when} ` +
-        "(EDI_CONTENT_RETENTION_DAYS); it cannot be reissued (its claims can be billed again only by a new version)",
-    );
-  }
-  return batch.content;
+  return storedContent(
+    batch,
+    "reissued",
+    ReissueRefusedError,
+    " (its claims can be billed again only by a new version)",
+  );
 }
 
 /**

@@ -4,12 +4,12 @@
 // tampered row never becomes a file. The ledger is not changed: replay re-sends a file, it does
 // not bill anything again (a still-reserved batch is finished by the processor's recovery).
 import { currentActor } from "../../audit/actor.js";
-import { ClaimflowError } from "../../domain/errors.js";
 import type { AuditEntry } from "../../ports/audit-log.js";
 import type { PipelinePorts } from "../../ports/bundle.js";
 import type { Clock } from "../../ports/clock.js";
 import type { BatchState } from "../../ports/ledger.js";
-import { NotFoundError, ReplayRefusedError } from "./operator-errors.js";
+import { ReplayRefusedError } from "./operator-errors.js";
+import { findStoredBatch, storedContent } from "./stored-batch.js";
 
 export interface ReplayDeps {
   readonly ports: Pick<PipelinePorts, "ledger" | "sink" | "audit">;
@@ -29,40 +29,25 @@ export interface ReplayResult {
 
 export async function replayBatch(deps: ReplayDeps, batchId: string): Promise<ReplayResult> {
   const { ports, clock } = deps;
-  const batch = await ports.ledger.findBatch(batchId).catch((err: unknown) => {
-    // The content codec throws a TypeError (or its own typed error) for content it cannot read.
-    if (err instanceof TypeError || err instanceof ClaimflowError) {
-      throw new ReplayRefusedError(`stored content of batch ${batchId} cannot be read: ${err.message}`, {
-        cause: err,
-      });
-    }
-    throw err;
-  });
-  if (batch === null) throw new NotFoundError(`batch ${batchId} is not in edi_batches`);
-  if (batch.contentError) {
-    throw new ReplayRefusedError(`${batch.contentError.message}; it cannot be replayed`, {
-      cause: batch.contentError,
-    });
-  }
-  if (batch.content === null) {
-    const when = batch.contentPurgedAt ? ` on ${batch.contentPurgedAt.toISOString()}` : "";
-    throw new ReplayRefusedError(
-      `batch ${batchId} has no stored content: it was removed by retention${when} ` +
-        "(EDI_CONTENT_RETENTION_DAYS); it cannot be replayed, its sha256 and control numbers remain in edi_batches",
-    );
-  }
+  const batch = await findStoredBatch(ports.ledger, batchId, ReplayRefusedError);
+  const content = storedContent(
+    batch,
+    "replayed",
+    ReplayRefusedError,
+    ", its sha256 and control numbers remain in edi_batches",
+  );
   // The processor's own digest function; loaded here so other commands do not pull in the engine.
   const { sha256 } = await import("../../pipeline/batch-processor.js");
-  const digest = sha256(batch.content);
+  const digest = sha256(content);
   if (digest !== batch.sha256) {
     throw new ReplayRefusedError(
       `stored content of batch ${batchId} does not match its recorded sha256; refusing to write it ` +
         "(the row is corrupt or was edited by hand)",
     );
   }
-  await ports.sink.write(batch.path, batch.content);
+  await ports.sink.write(batch.path, content);
   const now = clock.now();
-  const bytes = Buffer.byteLength(batch.content, "utf8");
+  const bytes = Buffer.byteLength(content, "utf8");
   await ports.audit.append({
     action: "batch_replay",
     actor: (deps.actor ?? currentActor)(),

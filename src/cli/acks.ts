@@ -118,12 +118,20 @@ function payerCcn(r: AckRow): string {
 
 /** The acknowledgement part of `claims show`: 277CA per version, TA1 / 999 of each version's file. */
 export function acknowledgementText(
-  view: { readonly versions: readonly { readonly version: number; readonly batchId?: string | undefined }[] },
+  view: {
+    readonly versions: readonly {
+      readonly version: number;
+      readonly batchId?: string | undefined;
+      readonly reissuedFrom?: readonly string[] | undefined;
+    }[];
+  },
   acks: ClaimAcknowledgement,
 ): string {
   if (acks.claims.length === 0 && acks.batches.length === 0) return "acknowledgements: none recorded";
   const versionOfBatch = new Map(
-    view.versions.flatMap((v) => (v.batchId ? [[v.batchId, v.version] as const] : [])),
+    view.versions.flatMap((v) =>
+      [...(v.batchId ? [v.batchId] : []), ...(v.reissuedFrom ?? [])].map((b) => [b, v.version] as const),
+    ),
   );
   const rows: AckRow[] = [...acks.claims, ...acks.batches];
   rows.sort((a, b) => b.recordedAt.getTime() - a.recordedAt.getTime());

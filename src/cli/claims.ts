@@ -44,7 +44,7 @@ export function registerClaims(program: Command): void {
         const acknowledgements = await claimAcknowledgement(
           ctx,
           claimNumber,
-          view.versions.flatMap((v) => (v.batchId ? [v.batchId] : [])),
+          view.versions.flatMap((v) => [...(v.batchId ? [v.batchId] : []), ...(v.reissuedFrom ?? [])]),
         );
         if (opts.json) return printJson({ ...view, acknowledgements });
         println(`${claimText(view, ctx.config.outputDir)}\n\n${acknowledgementText(view, acknowledgements)}`);

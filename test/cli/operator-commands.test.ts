@@ -2,7 +2,7 @@
 // on good input and changes exactly what it says, refuses what it must, and leaves an audit row.
 // The test arranges state through the same Mongo ports the processor uses.
 import { createHash } from "node:crypto";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -13,6 +13,7 @@ import { toTimestamp } from "../../src/mongo/cluster-time.js";
 import { createMongoPorts } from "../../src/mongo/mongo-ports.js";
 import type { PipelinePorts } from "../../src/ports/bundle.js";
 import type { BatchRecord } from "../../src/ports/ledger.js";
+import { readSent, ta1For } from "../support/ack-builders.js";
 import { startTestMongo, type TestMongo } from "../support/mongo.js";
 import { type CliResult, cli, ensureBuilt, expectUsageError, ROOT, sh } from "./cli-harness.js";
 
@@ -497,6 +498,10 @@ describe.skipIf(!mongo)("operator commands on a replica set", () => {
     });
 
     it("writes the same claims under the sender's next ISA13, supersedes the old batch and audits the reason", async () => {
+      // The clearinghouse's TA1 rejecting the first file: still shown with the claim afterwards.
+      const ackDir = await mkdtemp(join(tmpdir(), "claimflow-reissue-acks-"));
+      await writeFile(join(ackDir, "reject.ta1"), ta1For(readSent(content), "R", "024"));
+      await ok(["acks", "import", join(ackDir, "reject.ta1")]);
       const r = await json<{ batchId: string; isaControlNumber: number; path: string; resumed: boolean }>([
         "batches",
         "reissue",
@@ -524,6 +529,13 @@ describe.skipIf(!mongo)("operator commands on a replica set", () => {
       const claim = await ok(["claims", "show", "REISSUE-1"]);
       expect(claim.stdout).toContain(`${r.batchId} (reissue of bREISSUE)`);
       expect(claim.stdout).toMatch(/emitted/);
+      expect(claim.stdout).toMatch(/^1\s+TA1\s+rejected\s+.*bREISSUE/m);
+      const shownJson = await json<{ versions: { reissuedFrom?: string[] }[] }>([
+        "claims",
+        "show",
+        "REISSUE-1",
+      ]);
+      expect(shownJson.versions[0]?.reissuedFrom).toEqual(["bREISSUE"]);
       const [row] = await ports.audit.list({ since: startedAt, action: "batch_reissue", limit: 5 });
       expect(row).toMatchObject({
         batchId: r.batchId,

@@ -50,6 +50,11 @@ export interface ClaimVersionView {
   readonly batch?: BatchRef | undefined;
   /** The batch id a history row names (also when that batch is missing: `orphaned`). */
   readonly batchId?: string | undefined;
+  /**
+   * Earlier files of this version that `batches reissue` superseded, newest first: their TA1 /
+   * 999 (often the rejection that caused the reissue) still belong to the claim's story.
+   */
+  readonly reissuedFrom?: readonly string[] | undefined;
   readonly reservedAt?: Date | undefined;
   readonly deadLetter?: DeadLetterRef | undefined;
   /** claim_detail status, for the current version only. */
@@ -88,6 +93,19 @@ export function batchRef(b: BatchSummary): BatchRef {
   };
 }
 
+/** Reissues are rare and chains short; one read per link, bounded against a hand-made cycle. */
+const MAX_REISSUE_CHAIN = 50;
+
+async function reissueChain(reader: LedgerReader, first: string): Promise<string[]> {
+  const chain: string[] = [];
+  let next: string | undefined = first;
+  while (next !== undefined && chain.length < MAX_REISSUE_CHAIN && !chain.includes(next)) {
+    chain.push(next);
+    next = (await reader.batchesByIds([next]))[0]?.reissueOf;
+  }
+  return chain;
+}
+
 /** Every known version of one claim; NotFoundError when no collection has heard of it. */
 export async function showClaim(deps: ClaimTrailDeps, claimNumber: string): Promise<ClaimView> {
   const [history, deadLetters, doc] = await Promise.all([
@@ -107,8 +125,11 @@ export async function showClaim(deps: ClaimTrailDeps, claimNumber: string): Prom
   const views = new Map<number, ClaimVersionView>();
   for (const h of history) {
     const b = batches.get(h.batchId);
+    const reissuedFrom =
+      b?.reissueOf === undefined ? undefined : await reissueChain(deps.reader, b.reissueOf);
     views.set(h.version, {
       version: h.version,
+      ...(reissuedFrom === undefined ? {} : { reissuedFrom }),
       // A history row names a superseded batch only if someone edited the ledger by hand (a
       // reissue repoints rows in the same transaction); its file was written, so: emitted.
       state: b === undefined ? "orphaned" : b.state === "reserved" ? "reserved" : "emitted",

@@ -311,7 +311,7 @@ describe.skipIf(!mongo)("claims and batches queries (real binary)", () => {
       );
       expectUsageError(
         await run(["batches", "list", "--state", "lost"]),
-        /--state must be reserved or written/,
+        /--state must be reserved, written or superseded/,
       );
       expectUsageError(await run(["batches", "list", "--group", "g 1"]), /--group must be/);
       expectUsageError(await run(["batches", "list", "--client", "a/b"]), /--client must be/);

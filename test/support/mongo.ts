@@ -32,6 +32,31 @@ export function isolateWinePrefix(): (() => void) | undefined {
   return () => rmSync(own, { recursive: true, force: true });
 }
 
+/** Starts under Wine fail now and then on a loaded machine (a timeout, a port taken). */
+const START_ATTEMPTS = 3;
+
+/**
+ * A replica set, started up to START_ATTEMPTS times: a start that fails once on a busy machine
+ * must not turn a file's integration tests into skips (a skip in CI is a failure of the work).
+ */
+async function withStartRetries(create: () => Promise<MongoMemoryReplSet>): Promise<MongoMemoryReplSet> {
+  for (let attempt = 1; ; attempt++) {
+    let rs: MongoMemoryReplSet | undefined;
+    try {
+      rs = await create();
+      await rs.waitUntilRunning();
+      return rs;
+    } catch (err) {
+      await rs?.stop({ doCleanup: true, force: true }).catch(() => undefined);
+      if (attempt >= START_ATTEMPTS) throw err;
+      const why = err instanceof Error ? err.message.split("\n")[0] : String(err);
+      process.stderr.write(
+        `test mongod start failed (attempt ${attempt} of ${START_ATTEMPTS}: ${why}); retrying\n`,
+      );
+    }
+  }
+}
+
 export interface TestMongo {
   readonly uri: string;
   /** A fresh database name for this file (or test). */
@@ -45,11 +70,12 @@ export async function startTestMongo(opts: { members?: number } = {}): Promise<T
   if (external) return { uri: external, dbName, stop: async () => undefined };
   const cleanupPrefix = isolateWinePrefix();
   try {
-    const rs = await MongoMemoryReplSet.create({
-      replSet: { count: opts.members ?? 1, storageEngine: "wiredTiger" },
-      instanceOpts: [{ launchTimeout: 120_000 }],
-    });
-    await rs.waitUntilRunning();
+    const rs = await withStartRetries(() =>
+      MongoMemoryReplSet.create({
+        replSet: { count: opts.members ?? 1, storageEngine: "wiredTiger" },
+        instanceOpts: [{ launchTimeout: 120_000 }],
+      }),
+    );
     return {
       uri: rs.getUri(),
       dbName,
@@ -87,15 +113,16 @@ export interface AuthTestMongo {
 export async function startAuthTestMongo(root: MongoUser, what: string): Promise<AuthTestMongo | undefined> {
   const cleanupPrefix = isolateWinePrefix();
   try {
-    const rs = await MongoMemoryReplSet.create({
-      replSet: {
-        count: 1,
-        storageEngine: "wiredTiger",
-        auth: { enable: true, customRootName: root.user, customRootPwd: root.pwd },
-      },
-      instanceOpts: [{ launchTimeout: 120_000 }],
-    });
-    await rs.waitUntilRunning();
+    const rs = await withStartRetries(() =>
+      MongoMemoryReplSet.create({
+        replSet: {
+          count: 1,
+          storageEngine: "wiredTiger",
+          auth: { enable: true, customRootName: root.user, customRootPwd: root.pwd },
+        },
+        instanceOpts: [{ launchTimeout: 120_000 }],
+      }),
+    );
     return {
       uriFor: (who) =>
         rs

@@ -48,6 +48,24 @@ describe("toCents", () => {
     expect(cents("1".repeat(1_000_000))).toEqual({ ok: false, message: "amount out of range" });
   });
 
+  // Boundaries found by mutation testing (test/MUTATION.md): each limit is inclusive exactly where
+  // the comment in money.ts says, and a limit counts every digit, whichever side of the point.
+  it("holds its limits exactly at the boundaries", () => {
+    expect(cents("9999999999.99")).toEqual({ ok: true, cents: MAX_CENTS });
+    expect(cents("10000000000.00")).toEqual({ ok: false, message: "amount out of range" });
+    // 64 digits are read (leading zeros count); a 65th is refused before BigInt sees it.
+    expect(cents(`${"0".repeat(63)}5`)).toEqual({ ok: true, cents: 500 });
+    expect(cents(`${"0".repeat(64)}5`)).toEqual({ ok: false, message: "amount out of range" });
+    // Fraction digits count towards the cap too, even zeros that would parse to a small amount.
+    expect(cents(`1.${"0".repeat(63)}`)).toEqual({ ok: true, cents: 100 });
+    expect(cents(`1.${"0".repeat(70)}`)).toEqual({ ok: false, message: "amount out of range" });
+    // Exponents up to 40 either way are read, beyond that refused even for zero.
+    expect(cents("0e40")).toEqual({ ok: true, cents: 0 });
+    expect(cents("0e-40")).toEqual({ ok: true, cents: 0 });
+    expect(cents("0e41")).toEqual({ ok: false, message: "amount out of range" });
+    expect(cents("0e-41")).toEqual({ ok: false, message: "amount out of range" });
+  });
+
   it("reads BSON Decimal128 through its exact decimal text", () => {
     expect(cents(Decimal128.fromString("125.50"))).toEqual({ ok: true, cents: 12550 });
     expect(cents(Decimal128.fromString("1.50E+3"))).toEqual({ ok: true, cents: 150000 });
@@ -58,6 +76,16 @@ describe("toCents", () => {
     });
     expect(cents(Decimal128.fromString("-1"))).toEqual({ ok: false, message: "must not be negative" });
     expect(cents(Decimal128.fromString("NaN"))).toEqual({ ok: false, message: "must be a decimal amount" });
+  });
+
+  it("refuses a document that only claims to be a Decimal128", () => {
+    // A hostile document can carry `_bsontype`; without a callable toString it is refused, not thrown on.
+    for (const fake of [
+      { _bsontype: "Decimal128", toString: "12.00" },
+      { _bsontype: "Decimal128", toString: null },
+    ]) {
+      expect(cents(fake)).toEqual({ ok: false, message: "must be a number, decimal string or Decimal128" });
+    }
   });
 
   it("refuses every other type", () => {

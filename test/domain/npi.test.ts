@@ -73,7 +73,7 @@ describe("NPI check digit", () => {
     ]) {
       expect(isValidNpi(bad)).toBe(false);
     }
-    expect(() => npiWithCheckDigit("12345")).toThrow(RangeError);
+    expect(() => npiWithCheckDigit("12345")).toThrow(new RangeError("base must be 9 digits"));
   });
 
   it("is enforced by the schemas with a rule text and no value", () => {

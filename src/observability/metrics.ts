@@ -65,6 +65,7 @@ export class Metrics {
   readonly backfillTotal: Gauge;
   readonly backfillScanned: Gauge;
   readonly backfillBilled: Gauge;
+  readonly backfills: Counter<"outcome">;
 
   /**
    * `stream` (EDI_STREAM_NAME) becomes a default label of the registry, so every series this
@@ -291,6 +292,12 @@ export class Metrics {
     this.backfillBilled = new Gauge({
       name: "claimflow_backfill_billed_claims",
       help: "Claims the last finished backfill handed to the batch path that are now emitted",
+      registers,
+    });
+    this.backfills = new Counter({
+      name: "claimflow_backfills_total",
+      help: "`claimflow backfill` requests this processor finished, by outcome (done, failed)",
+      labelNames: ["outcome"],
       registers,
     });
     this.paused = new Gauge({

@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { BackfillRunner } from "../../src/app/services/backfill-runner.js";
 import { countSlice, requestBackfill } from "../../src/app/services/backfill-service.js";
+import { Metrics } from "../../src/observability/metrics.js";
 import type { ClaimSlice } from "../../src/ports/claim-store.js";
 import { systemClock } from "../../src/ports/clock.js";
 import type { BackfillRequest } from "../../src/ports/stream-control.js";
@@ -130,6 +131,7 @@ describe("backfill through the running processor", () => {
     expect(await metricValue(m, "claimflow_backfill_scanned_claims")).toBe(slice.size);
     expect(await metricValue(m, "claimflow_backfill_billed_claims")).toBe(slice.size);
     expect(await metricValue(m, "claimflow_backfill_running")).toBe(0);
+    expect(await metricValue(m, "claimflow_backfills_total", { outcome: "done" })).toBe(1);
     expect(await metricValue(m, "claimflow_events_received_total", { operation: "backfill" })).toBe(
       slice.size,
     );
@@ -228,6 +230,41 @@ describe("backfill through the running processor", () => {
       billed: slice.size - firstFew.length,
     });
     expect(await checkOutput(w.db)).toEqual(slice);
+  });
+
+  it("a request that fails is marked failed once, audited and counted (the alert's series), never run again", async () => {
+    const { w } = setup();
+    const controls = new MemoryStreamControl();
+    const metrics = new Metrics({ collectDefaults: false });
+    let calls = 0;
+    // Not transient (a bug, a permission): it reaches the runner after any retries below it.
+    const engine = {
+      state: "running",
+      backfill: async () => {
+        calls++;
+        throw new TypeError("boom");
+      },
+    };
+    const runner = new BackfillRunner({
+      streamName: "test",
+      holder: "test-processor",
+      backfills: controls,
+      engine,
+      audit: w.ports.audit,
+      clock: systemClock,
+      metrics,
+      logger: silentLogger,
+    });
+    const deps = { backfills: controls, ...w.ports, clock: systemClock };
+    await requestBackfill(deps, "test", {}, SLICE, false);
+    await runOnce(runner);
+    await runOnce(runner);
+    expect(calls).toBe(1);
+    const [failed] = (await controls.listBackfills("test", 1)) as [BackfillRequest];
+    expect(failed).toMatchObject({ state: "failed", error: "TypeError" });
+    expect(await metricValue(metrics, "claimflow_backfills_total", { outcome: "failed" })).toBe(1);
+    expect(await metricValue(metrics, "claimflow_backfill_running")).toBe(0);
+    expect(w.db.audit.all().filter((a) => a.action === "backfill_failed")).toHaveLength(1);
   });
 
   it("waits while the stream is paused and goes on after resume", async () => {

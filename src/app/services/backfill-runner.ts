@@ -114,6 +114,7 @@ export class BackfillRunner {
       const finishedAt = d.clock.now();
       await d.backfills.updateBackfill(req.id, { ...result, state: "done", finishedAt });
       metrics.backfillBilled.set(result.billed);
+      metrics.backfills.inc({ outcome: "done" });
       await d.audit.append({
         action: "backfill_done",
         actor: currentActor(),
@@ -127,6 +128,7 @@ export class BackfillRunner {
       // Retries of transient errors happened below (Resilience); what reaches here is not going
       // to pass by running it again now. The request fails, loudly; a new one can be made.
       metrics.mongoErrors.inc({ operation: "backfill" });
+      metrics.backfills.inc({ outcome: "failed" });
       const summary = errorSummary(err);
       logger.error({ ...log, err: summary }, "backfill failed");
       // Type and code only on the request (operators' reads); the message is in the log line.

@@ -2,11 +2,11 @@
 // creation time, group, client, state and sender; one batch with its claim versions. Read-only.
 import type { Command } from "commander";
 import { z } from "zod";
-import { CLIENT_ID } from "../domain/claim.js";
 import { UsageError } from "../domain/errors.js";
 import type { BatchSummary } from "../ports/ledger-reader.js";
 import {
   batchIdArg,
+  clientIdArg,
   groupIdArg,
   intArg,
   isoInstantArg,
@@ -31,9 +31,6 @@ interface ListOptions {
 
 const MAX_LIST = 10_000;
 
-const clientIdArg = z
-  .string()
-  .regex(CLIENT_ID, { message: "must be 1-64 letters, digits, _ or - (a client_id)" });
 const batchStateArg = z.enum(["reserved", "written", "superseded"], {
   message: "must be reserved, written or superseded",
 });

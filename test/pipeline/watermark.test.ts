@@ -86,6 +86,96 @@ describe("Watermark", () => {
   });
 });
 
+// Cases mutation testing found unchecked (test/MUTATION.md).
+describe("Watermark edges", () => {
+  it("moves at once to a mark when nothing is pending, each time, without growing", () => {
+    const w = new Watermark();
+    w.mark(tok(1));
+    expect(w.safePosition).toEqual({ position: tok(1), version: 1 });
+    w.ack(w.track(tok(2)));
+    expect(w.safePosition).toEqual({ position: tok(2), version: 2 });
+    // Every earlier entry is passed: the mark is a new entry, not a change to a passed one.
+    w.mark(tok(3));
+    expect(w.safePosition).toEqual({ position: tok(3), version: 3 });
+    w.mark(tok(4));
+    expect(w.safePosition).toEqual({ position: tok(4), version: 4 });
+    expect(w.pending).toBe(0);
+  });
+
+  it("changes the version only when the safe position moves", () => {
+    const w = new Watermark();
+    const a = w.track(tok(1));
+    const b = w.track(tok(2));
+    w.ack(b); // out of order: nothing moves
+    expect(w.safePosition).toEqual({ position: undefined, version: 0 });
+    const s = w.track(undefined);
+    w.ack(a);
+    expect(w.safePosition).toEqual({ position: tok(2), version: 1 });
+    w.ack(s); // a catch-up document has no position: the checkpoint stays
+    expect(w.safePosition).toEqual({ position: tok(2), version: 1 });
+    w.dropPositions();
+    expect(w.safePosition).toEqual({ position: undefined, version: 2 });
+    w.dropPositions(); // nothing left to forget
+    expect(w.safePosition).toEqual({ position: undefined, version: 2 });
+  });
+
+  it("ignores acks of unknown, repeated or not yet read sequence numbers", () => {
+    const w = new Watermark();
+    w.ack(1); // nothing tracked yet
+    expect(w.safePosition).toEqual({ position: undefined, version: 0 });
+    const a = w.track(tok(1));
+    const b = w.track(tok(2));
+    const c = w.track(tok(3));
+    w.ack(a);
+    w.ack(a);
+    w.ack(0);
+    w.ack(c + 1);
+    expect(w.pending).toBe(2);
+    expect(w.safePosition).toEqual({ position: tok(1), version: 1 });
+    w.ack(c);
+    expect(w.pending).toBe(1);
+    w.ack(b);
+    expect(w.safePosition).toEqual({ position: tok(3), version: 2 });
+    expect(w.pending).toBe(0);
+  });
+
+  it("counts pending entries between head and tail, not marks", () => {
+    const w = new Watermark();
+    const a = w.track(tok(1));
+    w.mark(tok(2));
+    const c = w.track(tok(3));
+    w.track(tok(4));
+    expect(w.pending).toBe(3);
+    w.ack(c);
+    expect(w.pending).toBe(2);
+    w.ack(a);
+    expect(w.pending).toBe(1);
+    expect(w.safePosition.position).toEqual(tok(3));
+  });
+
+  it("keeps its queue bounded on a long in-order stream (compaction), and stays correct after it", () => {
+    const w = new Watermark();
+    const queue = () => (w as unknown as { queue: unknown[] }).queue.length;
+    let seq = 0;
+    for (let i = 0; i < 10_000; i++) {
+      const s = w.track(tok(i));
+      if (i % 3 === 0) w.ack(s);
+      else if (i % 3 === 2) {
+        w.ack(s);
+        w.ack(s - 1);
+      }
+      seq = s;
+    }
+    expect(w.pending).toBe(0);
+    expect(w.safePosition.position).toEqual(tok(9999));
+    expect(queue()).toBeLessThanOrEqual(2050);
+    const next = w.track(tok(10_000));
+    expect(next).toBe(seq + 1);
+    w.ack(next);
+    expect(w.safePosition.position).toEqual(tok(10_000));
+  });
+});
+
 describe("InFlightLimiter", () => {
   it("pauses at the bound and resumes when a permit is released", async () => {
     const l = new InFlightLimiter(2);

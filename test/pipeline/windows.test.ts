@@ -1,5 +1,6 @@
+import { Subject } from "rxjs";
 import { TestScheduler } from "rxjs/testing";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { windowByGroup } from "../../src/pipeline/windows.js";
 
 type Item = { g: string; n: number };
@@ -121,6 +122,57 @@ describe("windowByGroup", () => {
       const src = cold<Item>("a 50ms |", { a: { g: "A", n: 1 } });
       const out = src.pipe(windowByGroup({ windowMs: 10, batchSize: 100, key: (i) => i.g }));
       expectObservable(out, "5ms !").toBe("");
+    });
+  });
+
+  // Cases mutation testing found unchecked (test/MUTATION.md): on unsubscribe (a stopping
+  // processor) no window timer may stay scheduled and the open-window gauge must read zero.
+  describe("on unsubscribe", () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it("cancels every window timer and reports zero open windows", () => {
+      vi.useFakeTimers();
+      const counts: number[] = [];
+      const src = new Subject<Item>();
+      const seen: unknown[] = [];
+      const sub = src
+        .pipe(
+          windowByGroup({
+            windowMs: 1000,
+            batchSize: 100,
+            key: (i) => i.g,
+            onOpenWindows: (n) => counts.push(n),
+          }),
+        )
+        .subscribe((w) => seen.push(w));
+      src.next({ g: "A", n: 1 });
+      src.next({ g: "B", n: 2 });
+      expect(vi.getTimerCount()).toBe(2);
+      sub.unsubscribe();
+      expect(vi.getTimerCount()).toBe(0);
+      expect(counts).toEqual([1, 2, 0]);
+      vi.advanceTimersByTime(5000);
+      expect(seen).toEqual([]);
+    });
+
+    it("reports nothing when no window is open", () => {
+      const counts: number[] = [];
+      const src = new Subject<Item>();
+      const sub = src
+        .pipe(
+          windowByGroup({
+            windowMs: 1000,
+            batchSize: 1,
+            key: (i) => i.g,
+            onOpenWindows: (n) => counts.push(n),
+          }),
+        )
+        .subscribe();
+      src.next({ g: "A", n: 1 }); // a size flush: the window opens and closes at once
+      sub.unsubscribe();
+      expect(counts).toEqual([1, 0]);
     });
   });
 });

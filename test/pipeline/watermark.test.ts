@@ -102,6 +102,17 @@ describe("Watermark edges", () => {
     expect(w.pending).toBe(0);
   });
 
+  it("coalesces marks behind pending work into one entry (an idle stream behind one slow claim)", () => {
+    const w = new Watermark();
+    const queue = () => (w as unknown as { queue: unknown[] }).queue.length;
+    const a = w.track(tok(0));
+    for (let i = 1; i <= 5000; i++) w.mark(tok(i));
+    expect(queue()).toBe(2);
+    expect(w.safePosition.position).toBeUndefined();
+    w.ack(a);
+    expect(w.safePosition.position).toEqual(tok(5000));
+  });
+
   it("changes the version only when the safe position moves", () => {
     const w = new Watermark();
     const a = w.track(tok(1));

@@ -150,6 +150,21 @@ describe("Watermark edges", () => {
     expect(w.pending).toBe(0);
   });
 
+  it("isDone: true for a finished or passed item, false for one pending or never read", () => {
+    const w = new Watermark();
+    expect(w.isDone(1)).toBe(false); // nothing read yet
+    const a = w.track(tok(1));
+    const b = w.track(tok(2));
+    const c = w.track(tok(3));
+    w.ack(c);
+    expect([w.isDone(a), w.isDone(b), w.isDone(c)]).toEqual([false, false, true]);
+    w.ack(a); // passed by the watermark
+    expect([w.isDone(a), w.isDone(b), w.isDone(c)]).toEqual([true, false, true]);
+    expect(w.isDone(c + 1)).toBe(false);
+    w.ack(b); // the queue is now empty past its head
+    expect([w.isDone(a), w.isDone(b), w.isDone(c), w.isDone(c + 1)]).toEqual([true, true, true, false]);
+  });
+
   it("counts pending entries between head and tail, not marks", () => {
     const w = new Watermark();
     const a = w.track(tok(1));

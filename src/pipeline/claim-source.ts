@@ -103,7 +103,8 @@ export class ClaimSource {
   private readonly abort = new AbortController();
   /** `claimflow pause`: stop reading (after the pull in progress) until resumed. */
   private pauseRequested = false;
-  private wakeFromPause: (() => void) | undefined;
+  /** Whoever waits for a resume (the read loop, a backfill): woken by resume and by stop. */
+  private resumeWaiters: (() => void)[] = [];
   /** The subscriber's `next` while the loop runs: a backfill feeds the same pipeline. */
   private emit: ((item: SourceItem) => void) | undefined;
   state: SourceState = "starting";
@@ -135,14 +136,14 @@ export class ClaimSource {
    */
   setPaused(paused: boolean): void {
     this.pauseRequested = paused;
-    if (!paused) this.wakeFromPause?.();
+    if (!paused) this.wakeResumeWaiters();
   }
 
   /** Stops reading: the in-progress pull finishes, nothing new is emitted, the cursor closes. */
   stop(): void {
     if (this.stopping) return;
     this.stopping = true;
-    this.wakeFromPause?.();
+    this.wakeResumeWaiters();
     this.abort.abort();
     this.deps.limiter.wakeAll();
     void this.cursor?.close().catch(() => undefined);
@@ -182,13 +183,21 @@ export class ClaimSource {
     await this.closeCursor();
     this.state = "paused";
     this.deps.logger.info({ stream: this.deps.streamName }, "paused: not reading the change stream");
-    while (this.pauseRequested && !this.stopping) {
-      await new Promise<void>((resolve) => {
-        this.wakeFromPause = resolve;
-      });
-    }
-    this.wakeFromPause = undefined;
+    await this.untilResumed();
     if (!this.stopping) this.deps.logger.info({ stream: this.deps.streamName }, "resumed");
+  }
+
+  /** Returns once not paused, or stopping. */
+  private async untilResumed(): Promise<void> {
+    while (this.pauseRequested && !this.stopping) {
+      await new Promise<void>((resolve) => this.resumeWaiters.push(resolve));
+    }
+  }
+
+  private wakeResumeWaiters(): void {
+    const waiters = this.resumeWaiters;
+    this.resumeWaiters = [];
+    for (const wake of waiters) wake();
   }
 
   private async initialPlan(): Promise<Plan> {
@@ -362,7 +371,7 @@ export class ClaimSource {
     await onPage({ ...progress });
     let after: unknown;
     do {
-      while (this.pauseRequested && !this.stopping) await sleep(250, this.abort.signal);
+      await this.untilResumed();
       if (this.stopping) return incomplete();
       const page = await d.resilience.run(
         () => d.claims.scanReady(d.filter, after, pageSize, slice),

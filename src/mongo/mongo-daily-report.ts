@@ -14,7 +14,7 @@ export class MongoDailyReportSource implements DailyReportSource {
 
   async filesWritten(from: Date, until: Date): Promise<DailyFilesRow[]> {
     const isReissue = { $ne: [{ $type: "$reissue_of" }, "missing"] };
-    const hasTotal = { $eq: [{ $type: "$total_charge_cents" }, "missing"] };
+    const noTotal = { $eq: [{ $type: "$total_charge_cents" }, "missing"] };
     const rows = await this.db
       .collection(COLLECTIONS.batches)
       .aggregate<Document>([
@@ -33,7 +33,7 @@ export class MongoDailyReportSource implements DailyReportSource {
             claims: { $sum: { $cond: [isReissue, 0, "$claim_count"] } },
             chargeCents: { $sum: { $cond: [isReissue, 0, { $ifNull: ["$total_charge_cents", 0] }] } },
             unrecorded: {
-              $push: { $cond: [{ $and: [{ $not: [isReissue] }, hasTotal] }, "$batch_id", "$$REMOVE"] },
+              $push: { $cond: [{ $and: [{ $not: [isReissue] }, noTotal] }, "$batch_id", "$$REMOVE"] },
             },
           },
         },

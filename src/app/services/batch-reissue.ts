@@ -44,9 +44,6 @@ export class ReissueRefusedError extends ClaimflowError {
   readonly code = "REISSUE_REFUSED";
 }
 
-/** A reason is what the audit trail keeps: say why (the TA1/999 code), not who. */
-export const MAX_REASON_LENGTH = 200;
-
 export async function reissueBatch(
   deps: ReissueDeps,
   batchId: string,

@@ -37,9 +37,26 @@ export function phiNeedles(data: SyntheticData): string[] {
   return [...out];
 }
 
-/** The needles found in `bytes`. */
+const isDigit = (b: number | undefined) => b !== undefined && b >= 0x30 && b <= 0x39;
+
+/**
+ * The needles found in `bytes`. A needle that starts or ends with a digit counts only where the
+ * bytes beside it are not digits too: "19530528" inside a span's nanosecond timestamp
+ * ("1796…19530528…000") is a coincidence (a few percent of runs), while PHI as we would leak it
+ * (`DMG*D8*19530528*`, `"dob":"1953-05-28"`) always stands apart from other digits.
+ */
 export function needlesIn(bytes: Buffer, needles: readonly string[]): string[] {
-  return needles.filter((n) => bytes.includes(Buffer.from(n, "utf8")));
+  return needles.filter((n) => {
+    const needle = Buffer.from(n, "utf8");
+    const guardStart = isDigit(needle[0]);
+    const guardEnd = isDigit(needle[needle.length - 1]);
+    for (let at = bytes.indexOf(needle); at !== -1; at = bytes.indexOf(needle, at + 1)) {
+      if (guardStart && isDigit(bytes[at - 1])) continue;
+      if (guardEnd && isDigit(bytes[at + needle.length])) continue;
+      return true;
+    }
+    return false;
+  });
 }
 
 /** Every file under `dir` (relative paths) and every directory (absolute), recursively. */

@@ -27,6 +27,7 @@ import type { LeaseStore } from "../ports/lease.js";
 import {
   type BatchRecord,
   DuplicateClaimsError,
+  type HistoryLookup,
   type Ledger,
   type ReserveConflict,
 } from "../ports/ledger.js";
@@ -117,6 +118,7 @@ export class BatchProcessor {
   /** Windows sharing a claim number run in the order they started (versions in order). */
   readonly claimOrder = new ClaimOrder();
 
+  private readonly historyGroup: GroupCommit<readonly ClaimVersionRef[], HistoryLookup>;
   private readonly reserveGroup: GroupCommit<BatchRecord, ReserveConflict | undefined>;
   private readonly writeGroup: GroupCommit<FileToWrite, unknown>;
   private readonly writtenGroup: GroupCommit<string, Date>;
@@ -125,6 +127,22 @@ export class BatchProcessor {
 
   constructor(private readonly deps: BatchProcessorDeps) {
     const d = deps;
+    // The history lookup of every batch that reaches it at about the same time, in one read.
+    // Windows sharing a claim number never run at once (claimOrder), and each batch gets back
+    // exactly its own versions, so a merged read answers each batch as its own read would.
+    this.historyGroup = new GroupCommit(
+      async (lists) => {
+        if (lists.length === 1) return [await d.ledger.lookupHistory(lists[0] as readonly ClaimVersionRef[])];
+        const all = await d.ledger.lookupHistory(lists.flat());
+        const emitted = new Set(all.emitted.map(keyOf));
+        const superseded = new Set(all.superseded.map(keyOf));
+        return lists.map((refs) => ({
+          emitted: refs.filter((r) => emitted.has(keyOf(r))),
+          superseded: refs.filter((r) => superseded.has(keyOf(r))),
+        }));
+      },
+      { maxGroup: GROUP_MAX },
+    );
     this.reserveGroup = new GroupCommit((batches) => d.ledger.reserveMany(batches), {
       maxGroup: GROUP_MAX,
     });
@@ -213,7 +231,7 @@ export class BatchProcessor {
     // (a dead letter included) is decided from them.
     const enrichStart = performance.now();
     const [history, enrichedAll] = await Promise.all([
-      d.resilience.run(() => d.ledger.lookupHistory(pending.map(refOf)), d.signal, "history_lookup"),
+      d.resilience.run(() => this.historyGroup.submit(pending.map(refOf)), d.signal, "history_lookup"),
       trace
         .step("enrich", () =>
           d.resilience.run(() => d.enricher.enrich(pending.map((p) => p.claim)), d.signal, "enrich"),

@@ -29,6 +29,7 @@ import { classifyFault } from "./fault-class.js";
 import type { InFlightLimiter } from "./in-flight.js";
 import { errorSummary, isCancellation, type Resilience } from "./resilience.js";
 import { sleep } from "./sleep.js";
+import { PipelineStateError } from "./state-error.js";
 import type { Watermark } from "./watermark.js";
 
 /** How often a running catch-up scan logs its progress. */
@@ -95,6 +96,7 @@ export class TokenLostFatalError extends ClaimflowError {
 
 export class ClaimSource {
   private stopping = false;
+  private subscribed = false;
   private cursor: ChangeCursor | undefined;
   private lastToken: ResumeToken | undefined;
   private lastPostBatch: unknown;
@@ -113,6 +115,12 @@ export class ClaimSource {
 
   items(): Observable<SourceItem> {
     return new Observable<SourceItem>((subscriber) => {
+      // One reader per source, once: a second loop would emit every claim twice.
+      if (this.subscribed || this.stopping) {
+        subscriber.error(new PipelineStateError("source", "items", this.stopping ? "stopped" : this.state));
+        return;
+      }
+      this.subscribed = true;
       this.loop((item) => subscriber.next(item)).then(
         () => subscriber.complete(),
         (err) => {
@@ -143,6 +151,7 @@ export class ClaimSource {
   stop(): void {
     if (this.stopping) return;
     this.stopping = true;
+    if (!this.subscribed) this.state = "stopped";
     this.wakeResumeWaiters();
     this.abort.abort();
     this.deps.limiter.wakeAll();

@@ -14,6 +14,7 @@ import { type Patient, parsePatient } from "../domain/patient.js";
 import type { ParseResult } from "../domain/schema-parts.js";
 import { scrubMongoMessage } from "../observability/logger.js";
 import type { Lookups } from "../ports/lookups.js";
+import { CoalescedRead } from "./coalesced-read.js";
 import { classifyFault } from "./fault-class.js";
 
 export interface EnricherOptions {
@@ -122,6 +123,8 @@ export class Enricher {
   // Only successful lookups are cached: a reference added upstream must be seen on the next batch.
   private readonly clientCache: LRUCache<string, ParseResult<Client>>;
   private readonly npiCache: LRUCache<string, ParseResult<NpiRecord>>;
+  /** Patients by patient_id: one query for every batch enriching at about the same time. */
+  private readonly patientsById: CoalescedRead<string, Doc>;
 
   constructor(
     private readonly lookups: Lookups,
@@ -130,6 +133,13 @@ export class Enricher {
     const base = { max: opts.cacheMax ?? 10_000, ttl: opts.cacheTtlMs ?? 60_000 };
     this.clientCache = new LRUCache(base);
     this.npiCache = new LRUCache(base);
+    this.patientsById = new CoalescedRead<string, Doc>({
+      fetch: (ids) => this.lookups.patients(ids, []),
+      keyOfDoc: (d) => (typeof d.patient_id === "string" ? d.patient_id : undefined),
+      // A merged read the server refuses for one document's data is read again per batch, and
+      // each batch's own halving (fetchIsolating) finds the document.
+      isolateOn: isDataRefusal,
+    });
   }
 
   async enrich(claims: readonly Claim[]): Promise<Enriched[]> {
@@ -143,7 +153,7 @@ export class Enricher {
       if (c.referring_npi) npiIds.add(c.referring_npi);
     }
     const [byPatientId, clients, npis] = await Promise.all([
-      fetchIsolating([...patientIds], "patient_id", (ids) => this.lookups.patients(ids, [])),
+      fetchIsolating([...patientIds], "patient_id", (ids) => this.patientsById.read(ids)),
       this.cached(this.clientCache, clientIds, (ids) => this.lookups.clients(ids), "client_id", parseClient),
       this.cached(this.npiCache, npiIds, (ids) => this.lookups.npis(ids), "npi", parseNpiRecord),
     ]);

@@ -37,6 +37,22 @@ describe("Enricher", () => {
     }
   });
 
+  it("reads the patients of batches enriching at once in one query, each batch joined with its own", async () => {
+    const { lookups, claims } = world(30);
+    const enricher = new Enricher(lookups);
+    const batches = [0, 5, 10, 15, 20, 25].map((at) => claims.slice(at, at + 5));
+    const outs = await Promise.all(batches.map((b) => enricher.enrich(b)));
+    // Two reads go at once (two may be in flight); the four batches that waited go together.
+    expect(lookups.queries.patients).toBe(3);
+    outs.forEach((out, b) => {
+      expect(out).toHaveLength(batches[b]?.length ?? -1);
+      for (const [i, e] of out.entries()) {
+        expect(e.ok).toBe(true);
+        if (e.ok) expect(e.joined.patient.patient_id).toBe(batches[b]?.[i]?.patient_id);
+      }
+    });
+  });
+
   it("serves clients and npis from its cache on the next batch, patients never", async () => {
     const { lookups, claims } = world();
     const enricher = new Enricher(lookups);
@@ -189,6 +205,27 @@ describe("Enricher", () => {
       const { lookups: inner, claims } = world(6);
       const { lookups } = refusing(inner, new Set(claims.map((c) => c.patient_id)));
       await expect(new Enricher(lookups).enrich(claims)).rejects.toMatchObject({ code: 241 });
+    });
+
+    it("batches enriching at once share one patient read, and one batch's bad patient fails no other batch", async () => {
+      const { lookups: inner, claims } = world(24);
+      // In the fourth batch: the third to the sixth wait for the first two and are read together.
+      const badClaim = claims[13] as Claim;
+      const { lookups } = refusing(inner, new Set([badClaim.patient_id]));
+      const enricher = new Enricher(lookups);
+      const batches = [0, 4, 8, 12, 16, 20].map((at) => claims.slice(at, at + 4));
+      const outs = await Promise.all(batches.map((b) => enricher.enrich(b)));
+      outs.forEach((out, b) => {
+        for (const [i, e] of out.entries()) {
+          const claim = batches[b]?.[i] as Claim;
+          if (claim.patient_id === badClaim.patient_id)
+            expect(e).toMatchObject({ ok: false, reason: "patient_invalid" });
+          else {
+            expect(e.ok, `batch ${b} claim ${i}`).toBe(true);
+            if (e.ok) expect(e.joined.patient.patient_id).toBe(claim.patient_id);
+          }
+        }
+      });
     });
 
     it("never isolates an Unauthorized error: it is the process's, not a claim's", async () => {

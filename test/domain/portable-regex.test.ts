@@ -36,3 +36,58 @@ describe("checkPortableRegex", () => {
     expect(problem?.message).toMatch(message);
   });
 });
+
+// Each case below is accepted by JavaScript's RegExp (Annex B reads a stray `{` or `]` as a
+// literal), so only the checker stands between it and a filter the two dialects read apart.
+describe("checkPortableRegex: the checker's own rules, past what RegExp already refuses", () => {
+  it.each([
+    "x".repeat(200), // the longest filter allowed
+    " GRP~", // space and tilde: the ends of printable ASCII
+    "a{2,2}", // n = m
+    "[a-a]", // a range of one character
+    "a{10}",
+    "a{1,10}",
+    "a{1000}",
+    "a{1,1000}",
+    "[\\.]", // an escaped metacharacter in a class stands for itself
+    "[\\.-z]", // ... and can start a range
+    "[cba]", // three literals, not a range c..a
+    "^[ZA9]$",
+  ])("accepts %s", (source) => {
+    expect(checkPortableRegex(source)).toBeNull();
+  });
+
+  it.each([
+    // An unescaped '{' that is no quantifier: a literal in both dialects, but refused so that
+    // `{` always means a quantifier. Where it stands decides which rule refuses it.
+    ["a{", 2, "has a '{' that is not a quantifier {n} {n,} {n,m} (write \\{ for the character)"],
+    ["a{x{2}", 2, "has a '{' that is not a quantifier {n} {n,} {n,m} (write \\{ for the character)"],
+    ["a{10000}", 2, "has a '{' that is not a quantifier {n} {n,} {n,m} (write \\{ for the character)"],
+    ["(a){", 4, "has a '{' that is not a quantifier {n} {n,} {n,m} (write \\{ for the character)"],
+    ["[a]{", 4, "has a '{' that is not a quantifier {n} {n,} {n,m} (write \\{ for the character)"],
+    ["{", 1, "has a quantifier with nothing to repeat"],
+    ["^{", 2, "has a quantifier with nothing to repeat"],
+    ["${", 2, "has a quantifier with nothing to repeat"],
+    ["|{", 2, "has a quantifier with nothing to repeat"],
+    ["({)", 2, "has a quantifier with nothing to repeat"],
+    ["a*{", 2, "has a quantifier after a quantifier (possessive or nested)"],
+    ["a+{", 2, "has a quantifier after a quantifier (possessive or nested)"],
+    ["a?{", 2, "has a quantifier after a quantifier (possessive or nested)"],
+    ["a*?{", 2, "has a quantifier after a quantifier (possessive or nested)"],
+    ["a{2}{", 2, "has a quantifier after a quantifier (possessive or nested)"],
+    // JavaScript: `[^]` (any character) then `a]`; PCRE: one negated class of `]` and `a`.
+    ["[^]a]", 3, "has an empty class or a class starting with ']'"],
+    // JavaScript: an empty class (matches nothing) then `a]`; PCRE: a class of `]` and `a`.
+    ["[]a]", 2, "has an empty class or a class starting with ']'"],
+    ["[\\s]", 2, "has the escape \\s in a class, which JavaScript and MongoDB read differently"],
+    ["[\\b]", 2, "has the escape \\b in a class, which JavaScript and MongoDB read differently"],
+    // JavaScript reads `a`, `-`, `\d`; PCRE refuses the range.
+    ["[a-\\d]", 3, "has a '-' that is neither a range between two characters nor first or last (write \\-)"],
+    // JavaScript: a range 0..[ then `:digit:` and a literal `]`; PCRE: an invalid range.
+    ["[0-[:digit:]]", 3, "has a '-' that is neither a range between two characters nor first or last (write \\-)"],
+    ["GRP\x7f", 4, "has a control or non-ASCII character"],
+  ])("refuses %s at character %i: %s", (source, position, message) => {
+    expect(() => new RegExp(source)).not.toThrow();
+    expect(checkPortableRegex(source)).toEqual({ position, message });
+  });
+});

@@ -84,7 +84,11 @@ describe("checkPortableRegex: the checker's own rules, past what RegExp already 
     // JavaScript reads `a`, `-`, `\d`; PCRE refuses the range.
     ["[a-\\d]", 3, "has a '-' that is neither a range between two characters nor first or last (write \\-)"],
     // JavaScript: a range 0..[ then `:digit:` and a literal `]`; PCRE: an invalid range.
-    ["[0-[:digit:]]", 3, "has a '-' that is neither a range between two characters nor first or last (write \\-)"],
+    [
+      "[0-[:digit:]]",
+      3,
+      "has a '-' that is neither a range between two characters nor first or last (write \\-)",
+    ],
     ["GRP\x7f", 4, "has a control or non-ASCII character"],
   ])("refuses %s at character %i: %s", (source, position, message) => {
     expect(() => new RegExp(source)).not.toThrow();

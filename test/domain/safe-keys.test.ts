@@ -109,7 +109,7 @@ describe("declaredFieldNames", () => {
       either: z.union([z.object({ in_union_a: z.string() }), z.object({ in_union_b: z.string() })]),
       piped: z
         .string()
-        .transform((s) => ({ s }))
+        .transform((s) => ({ in_pipe_out: { s } }))
         .pipe(z.object({ in_pipe_out: z.object({ s: z.string() }) })),
       defaulted: z.object({ in_default: z.string() }).default({ in_default: "x" }),
       deferred: z.lazy(() => z.object({ in_lazy: z.string() })),

@@ -9,6 +9,7 @@ import { claimSchema, parseClaim } from "../../src/domain/claim.js";
 import { fastClaim } from "../../src/domain/claim-fast.js";
 import { parseDocument } from "../../src/domain/schema-parts.js";
 import { generate } from "../../src/seed/synthetic.js";
+import { claimDoc, lineDoc } from "../edi/builders.js";
 import { claimDocArb, type Doc } from "./arbitraries.js";
 
 const RUNS = 1000;
@@ -277,5 +278,82 @@ describe("claim validation fast path (zod is the oracle)", () => {
 
   it("steps aside for documents that are not objects", () => {
     for (const doc of [null, undefined, 1, "claim", [], new Date()]) agrees(doc);
+  });
+});
+
+/** A claim as MongoDB hands it over (BSON dates, trimmed text): the fast path's common case. */
+function storedClaim(over: Doc = {}, lineOver: Doc = {}, lineCount = 1): Doc {
+  const lines = Array.from({ length: lineCount }, () => lineDoc(lineOver));
+  return claimDoc({
+    billing_date: new Date("2026-03-14T00:00:00Z"),
+    service_date: new Date("2026-03-10T00:00:00Z"),
+    lines,
+    ...over,
+  });
+}
+
+/** The same claim with the `modifiers` key absent from every line (not merely undefined). */
+function withoutModifiers(doc: Doc): Doc {
+  const lines = (doc.lines as Doc[]).map(({ modifiers: _, ...rest }) => rest);
+  return { ...doc, lines };
+}
+
+describe("claim validation fast path: each of its checks, one field at a time", () => {
+  it.each<[string, Doc]>([
+    ["a stored claim", storedClaim()],
+    ["a line without modifiers", withoutModifiers(storedClaim())],
+    ["50 lines, the most a claim holds", storedClaim({}, {}, 50)],
+    [
+      "text at its maximum length",
+      storedClaim({
+        patient_id: "P".repeat(80),
+        payer: { payer_id: "6".repeat(80), name: "Aetna" },
+        prior_authorization: "A".repeat(50),
+        payer_claim_control_number: "C".repeat(50),
+        frequency_code: "7",
+      }),
+    ],
+  ])("takes the fast path for %s, with zod's exact result", (_, doc) => {
+    if ((doc.lines as Doc[])[0]?.modifiers === undefined)
+      for (const l of doc.lines as Doc[]) delete l.modifiers;
+    const fast = fastClaim(doc);
+    expect(fast).toBeDefined();
+    const zod = oracle(doc);
+    expect(zod.ok).toBe(true);
+    if (zod.ok) expect(fast).toStrictEqual(zod.value);
+  });
+
+  it.each<[string, Doc, string]>([
+    ["a lower-case group id", storedClaim({ group_id: "grp_001" }), "group_id"],
+    ["a one-digit place of service", storedClaim({ place_of_service: "1" }), "place_of_service"],
+    [
+      "a diagnosis code that is not ICD-10 shaped",
+      storedClaim({ diagnosis_codes: ["E1"] }),
+      "diagnosis_codes.0",
+    ],
+    ["no lines", storedClaim({ lines: [], total_charge: "0" }), "lines"],
+    ["51 lines", storedClaim({}, {}, 51), "lines"],
+    ["a line that is not an object", { ...storedClaim(), lines: [null], total_charge: "0" }, "lines.0"],
+    [
+      "a four-character procedure code",
+      storedClaim({}, { procedure_code: "9921" }),
+      "lines.0.procedure_code",
+    ],
+    ["a one-character modifier", storedClaim({}, { modifiers: ["A"] }), "lines.0.modifiers.0"],
+    ["a modifier that is a number", storedClaim({}, { modifiers: [25] }), "lines.0.modifiers.0"],
+    ["an NPI given as a number", storedClaim({ rendering_npi: 1234567893 }), "rendering_npi"],
+  ])("steps aside for %s, and zod rejects it at its path", (_, doc, path) => {
+    expect(fastClaim(doc)).toBeUndefined();
+    const zod = oracle(doc);
+    expect(zod.ok).toBe(false);
+    if (!zod.ok) expect(zod.issues.map((i) => i.path)).toContain(path);
+    expect(parseClaim(doc)).toStrictEqual(zod);
+  });
+
+  it("steps aside for a lower-case modifier, which only zod upper-cases", () => {
+    const doc = storedClaim({}, { modifiers: ["a1"] });
+    expect(fastClaim(doc)).toBeUndefined();
+    const r = parseClaim(doc);
+    expect(r.ok && r.value.lines[0]?.modifiers).toEqual(["A1"]);
   });
 });

@@ -73,7 +73,9 @@ export async function startTestMongo(opts: { members?: number } = {}): Promise<T
     const rs = await withStartRetries(() =>
       MongoMemoryReplSet.create({
         replSet: { count: opts.members ?? 1, storageEngine: "wiredTiger" },
-        instanceOpts: [{ launchTimeout: 120_000 }],
+        // One entry per member: members without one get the library's 10 s, which a loaded
+        // machine exceeds (the 3-member set of `npm run chaos` failed to start that way).
+        instanceOpts: Array.from({ length: opts.members ?? 1 }, () => ({ launchTimeout: 120_000 })),
       }),
     );
     return {

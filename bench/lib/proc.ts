@@ -52,6 +52,55 @@ export function mongodPids(ports: readonly number[]): number[] {
   return out;
 }
 
+/** `name=value` variables of a process's environment; empty when unreadable. */
+function environOf(pid: number): Map<string, string> {
+  const env = new Map<string, string>();
+  try {
+    for (const kv of readFileSync(`/proc/${pid}/environ`, "utf8").split("\0")) {
+      const i = kv.indexOf("=");
+      if (i > 0) env.set(kv.slice(0, i), kv.slice(i + 1));
+    }
+  } catch {
+    // gone, or not ours to read
+  }
+  return env;
+}
+
+/**
+ * The wineserver of each mongod that runs under Wine: the process of the same WINEPREFIX whose
+ * command is `wineserver`. Under Wine a share of every MongoDB operation's cost (its system
+ * calls, synchronisation, socket I/O) is spent in wineserver, not in mongod's own process; it
+ * belongs in mongod's CPU, not in "others". Empty for a native mongod.
+ */
+export function wineserverPids(mongods: readonly number[]): number[] {
+  const prefixes = new Set<string>();
+  for (const pid of mongods) {
+    const prefix = environOf(pid).get("WINEPREFIX");
+    if (prefix) prefixes.add(prefix);
+  }
+  if (prefixes.size === 0) return [];
+  const out: number[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc");
+  } catch {
+    return out;
+  }
+  for (const e of entries) {
+    if (!/^\d+$/.test(e)) continue;
+    let argv0: string;
+    try {
+      argv0 = readFileSync(`/proc/${e}/cmdline`, "utf8").split("\0")[0] ?? "";
+    } catch {
+      continue;
+    }
+    if (!/(^|\/)wineserver(64)?$/.test(argv0)) continue;
+    const prefix = environOf(Number(e)).get("WINEPREFIX");
+    if (prefix && prefixes.has(prefix)) out.push(Number(e));
+  }
+  return out;
+}
+
 /** Ports of a mongodb:// URI's hosts. */
 export function uriPorts(uri: string): number[] {
   const hosts = /^mongodb:\/\/(?:[^@/]*@)?([^/?]+)/.exec(uri)?.[1] ?? "";

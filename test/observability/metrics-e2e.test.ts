@@ -134,6 +134,13 @@ describe.skipIf(!mongo)("processor metrics and health endpoints on a real replic
     expect(await probe(port, "/readyz")).toEqual({ status: 200, body: { status: "ready", role: "active" } });
     expect(await probe(port, "/healthz")).toEqual({ status: 200, body: { status: "ok" } });
 
+    // Ready comes with the lease (a catch-up scan is ready too); the gauge follows once the
+    // change stream is open, a moment later on a loaded machine.
+    await waitFor(
+      "the change stream open",
+      async () => (await scrape(port)).get("claimflow_streaming") === 1,
+      10_000,
+    );
     idle = await scrape(port);
     expect(idle.get("claimflow_streaming")).toBe(1);
     expect(idle.get("claimflow_circuit_state")).toBe(0);

@@ -402,6 +402,11 @@ describe.skipIf(!mongo)("processor metrics and health endpoints on a real replic
       async () => (await scrape(port)).get("claimflow_dead_letters") > 0,
       5_000,
     );
+    await waitFor(
+      "its change stream open",
+      async () => (await scrape(port)).get("claimflow_streaming") === 1,
+      10_000,
+    );
     const s = await scrape(port);
     expect(s.get("claimflow_streaming")).toBe(1);
     // It resumed after the stored token: nothing is read or written twice.

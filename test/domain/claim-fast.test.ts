@@ -292,6 +292,12 @@ function storedClaim(over: Doc = {}, lineOver: Doc = {}, lineCount = 1): Doc {
   });
 }
 
+function withoutKeys(doc: Doc, keys: readonly string[]): Doc {
+  const copy = { ...doc };
+  for (const k of keys) delete copy[k];
+  return copy;
+}
+
 /** The same claim with the `modifiers` key absent from every line (not merely undefined). */
 function withoutModifiers(doc: Doc): Doc {
   const lines = (doc.lines as Doc[]).map(({ modifiers: _, ...rest }) => rest);
@@ -303,6 +309,10 @@ describe("claim validation fast path: each of its checks, one field at a time", 
     ["a stored claim", storedClaim()],
     ["a line without modifiers", withoutModifiers(storedClaim())],
     ["50 lines, the most a claim holds", storedClaim({}, {}, 50)],
+    [
+      "a claim without version and frequency code (1 and original)",
+      withoutKeys(storedClaim(), ["version", "frequency_code"]),
+    ],
     [
       "text at its maximum length",
       storedClaim({
@@ -342,6 +352,18 @@ describe("claim validation fast path: each of its checks, one field at a time", 
     ["a one-character modifier", storedClaim({}, { modifiers: ["A"] }), "lines.0.modifiers.0"],
     ["a modifier that is a number", storedClaim({}, { modifiers: [25] }), "lines.0.modifiers.0"],
     ["an NPI given as a number", storedClaim({ rendering_npi: 1234567893 }), "rendering_npi"],
+    // Upstream may send a code as a number: its text would pass the pattern, the type must not.
+    ["a claim number given as a number", storedClaim({ claim_number: 10001 }), "claim_number"],
+    ["a group id given as a number", storedClaim({ group_id: 1 }), "group_id"],
+    ["a place of service given as a number", storedClaim({ place_of_service: 11 }), "place_of_service"],
+    ["a diagnosis code inside an array", storedClaim({ diagnosis_codes: [["E119"]] }), "diagnosis_codes.0"],
+    ["zero units", storedClaim({}, { units: 0 }), "lines.0.units"],
+    ["units given as text", storedClaim({}, { units: "2" }), "lines.0.units"],
+    [
+      "an NDC without its quantity",
+      storedClaim({}, { ndc: "12345678901", ndc_unit: "UN" }),
+      "lines.0.ndc_quantity",
+    ],
   ])("steps aside for %s, and zod rejects it at its path", (_, doc, path) => {
     expect(fastClaim(doc)).toBeUndefined();
     const zod = oracle(doc);

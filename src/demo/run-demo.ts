@@ -8,7 +8,9 @@ import type { Logger } from "../observability/logger.js";
 import { claimDemoOutputDir } from "./demo-output-dir.js";
 
 export async function runDemo(config: Config, logger: Logger): Promise<number> {
-  await claimDemoOutputDir(config.outputDir);
+  const cleared = await claimDemoOutputDir(config.outputDir);
+  if (cleared > 0)
+    logger.info({ dir: config.outputDir, entries: cleared }, "demo: removed the previous demo run's files");
   if (config.mongoUri) {
     logger.warn("claimflow demo ignores EDI_MONGODB_URI: it always runs on its own embedded replica set");
   }

@@ -310,6 +310,10 @@ describe("claim validation fast path: each of its checks, one field at a time", 
     ["a line without modifiers", withoutModifiers(storedClaim())],
     ["50 lines, the most a claim holds", storedClaim({}, {}, 50)],
     [
+      "the most units and NDC quantity",
+      storedClaim({}, { units: 99_999, ndc: "12345678901", ndc_quantity: 9_999_999, ndc_unit: "UN" }),
+    ],
+    [
       "a claim without version and frequency code (1 and original)",
       withoutKeys(storedClaim(), ["version", "frequency_code"]),
     ],
@@ -354,6 +358,11 @@ describe("claim validation fast path: each of its checks, one field at a time", 
     ["an NPI given as a number", storedClaim({ rendering_npi: 1234567893 }), "rendering_npi"],
     // Upstream may send a code as a number: its text would pass the pattern, the type must not.
     ["a claim number given as a number", storedClaim({ claim_number: 10001 }), "claim_number"],
+    [
+      "a procedure code given as a number",
+      storedClaim({}, { procedure_code: 99213 }),
+      "lines.0.procedure_code",
+    ],
     ["a group id given as a number", storedClaim({ group_id: 1 }), "group_id"],
     ["a place of service given as a number", storedClaim({ place_of_service: 11 }), "place_of_service"],
     ["a diagnosis code inside an array", storedClaim({ diagnosis_codes: [["E119"]] }), "diagnosis_codes.0"],
@@ -377,5 +386,10 @@ describe("claim validation fast path: each of its checks, one field at a time", 
     expect(fastClaim(doc)).toBeUndefined();
     const r = parseClaim(doc);
     expect(r.ok && r.value.lines[0]?.modifiers).toEqual(["A1"]);
+  });
+
+  it("gives zod's exact result for a key present with the value undefined (zod keeps the key)", () => {
+    agrees(storedClaim({}, { service_date: undefined }));
+    agrees(storedClaim({ prior_authorization: undefined }));
   });
 });

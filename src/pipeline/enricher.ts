@@ -1,7 +1,8 @@
 // Batched enrichment: one `$in` per lookup collection per batch (deduplicated keys), with an
 // LRU+TTL cache for `client` and `npi` — few, slow-changing documents read by every batch.
-// Patients are per claim and not cached: fetched by `patient_id`, and by `claim_number` only
-// for the claims that found none (a second query only when there are misses). Each claim
+// Patients are per claim and not cached: fetched by `patient_id` (one query for all the batches
+// enriching at about the same time: CoalescedRead), and by `claim_number` only for the claims
+// that found none (a second query only when there are misses). Each claim
 // comes out joined or with the reason it cannot be billed; one bad reference never stops the
 // rest of the batch — not even a lookup the server refuses for one document's data.
 import { LRUCache } from "lru-cache";

@@ -28,28 +28,35 @@ export function statusBytes(pid: number, field: "VmHWM" | "VmRSS"): number | und
   }
 }
 
-/** Pids of local mongod processes listening on one of `ports` (from their command lines). */
-export function mongodPids(ports: readonly number[]): number[] {
-  const out: number[] = [];
+/** Every local process as its pid and command line (argv); empty without /proc. */
+function processes(): { pid: number; argv: string[] }[] {
   let entries: string[];
   try {
     entries = readdirSync("/proc");
   } catch {
-    return out;
+    return [];
   }
+  const out: { pid: number; argv: string[] }[] = [];
   for (const e of entries) {
     if (!/^\d+$/.test(e)) continue;
-    let argv: string[];
     try {
-      argv = readFileSync(`/proc/${e}/cmdline`, "utf8").split("\0");
+      out.push({ pid: Number(e), argv: readFileSync(`/proc/${e}/cmdline`, "utf8").split("\0") });
     } catch {
-      continue;
+      // gone since readdir
     }
-    if (!argv[0]?.includes("mongod")) continue;
-    const i = argv.indexOf("--port");
-    if (i >= 0 && ports.includes(Number(argv[i + 1]))) out.push(Number(e));
   }
   return out;
+}
+
+/** Pids of local mongod processes listening on one of `ports` (from their command lines). */
+export function mongodPids(ports: readonly number[]): number[] {
+  return processes()
+    .filter(({ argv }) => {
+      if (!argv[0]?.includes("mongod")) return false;
+      const i = argv.indexOf("--port");
+      return i >= 0 && ports.includes(Number(argv[i + 1]));
+    })
+    .map((p) => p.pid);
 }
 
 /** `name=value` variables of a process's environment; empty when unreadable. */
@@ -79,26 +86,13 @@ export function wineserverPids(mongods: readonly number[]): number[] {
     if (prefix) prefixes.add(prefix);
   }
   if (prefixes.size === 0) return [];
-  const out: number[] = [];
-  let entries: string[];
-  try {
-    entries = readdirSync("/proc");
-  } catch {
-    return out;
-  }
-  for (const e of entries) {
-    if (!/^\d+$/.test(e)) continue;
-    let argv0: string;
-    try {
-      argv0 = readFileSync(`/proc/${e}/cmdline`, "utf8").split("\0")[0] ?? "";
-    } catch {
-      continue;
-    }
-    if (!/(^|\/)wineserver(64)?$/.test(argv0)) continue;
-    const prefix = environOf(Number(e)).get("WINEPREFIX");
-    if (prefix && prefixes.has(prefix)) out.push(Number(e));
-  }
-  return out;
+  return processes()
+    .filter(({ pid, argv }) => {
+      if (!/(^|\/)wineserver(64)?$/.test(argv[0] ?? "")) return false;
+      const prefix = environOf(pid).get("WINEPREFIX");
+      return prefix !== undefined && prefixes.has(prefix);
+    })
+    .map((p) => p.pid);
 }
 
 /** Ports of a mongodb:// URI's hosts. */

@@ -268,3 +268,13 @@ export function batchClaim(i: number): JoinInput {
     npis: [npiDoc(RENDERING_NPI)],
   };
 }
+
+/** What `fn` throws; fails the test when it returns instead. */
+export function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (err) {
+    return err;
+  }
+  throw new Error("expected a throw");
+}

@@ -5,16 +5,7 @@ import { describe, expect, it } from "vitest";
 import { render837 } from "../../src/edi/render.js";
 import { RenderBatchError } from "../../src/edi/render-errors.js";
 import { SEGMENT_END, SegmentWriter } from "../../src/edi/segment-writer.js";
-import { batchOf, claimDoc, clientDoc, dependentDoc, joined } from "./builders.js";
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  throw new Error("expected a throw");
-}
+import { batchOf, claimDoc, clientDoc, dependentDoc, joined, thrown } from "./builders.js";
 
 const segments = (text: string) => text.split(SEGMENT_END).filter((s) => s !== "");
 

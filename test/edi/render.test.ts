@@ -19,16 +19,8 @@ import {
   npiDoc,
   patientDoc,
   RENDERING_NPI,
+  thrown,
 } from "./builders.js";
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  throw new Error("expected a throw");
-}
 
 describe("render837 batch checks", () => {
   it("refuses control numbers outside 1..999999999, bad creation times and batch ids", () => {

@@ -13,6 +13,12 @@ export default defineConfig({
       "test/domain-smoke.test.ts",
     ],
     testTimeout: 60_000,
+    // One module graph for all test files of a run. Stryker runs each mutant's tests in one
+    // worker, and with isolation every test file imported src/ and its dependencies anew
+    // (about 0.6 s a file; a pipeline mutant is reached by 8-15 engine test files). The fast
+    // tests keep no module state: no module mocks (render-failure injects its renderer), and
+    // fake timers and environment changes are undone by the test that makes them.
+    isolate: false,
     // Property tests: 25 generated cases each instead of 1,000-5,000 (test/support/property-runs.ts).
     // The ledger model test: 5 random schedules instead of 20. It reaches nearly every pipeline
     // mutant, so at 4.4 s it set the floor of each one's run.

@@ -11,7 +11,7 @@ import { currentActor } from "../audit/actor.js";
 import type { Claim } from "../domain/claim.js";
 import { ContentIntegrityError, type DeadLetterReason, type InputIssue } from "../domain/errors.js";
 import type { ClaimVersionRef, JoinedClaim } from "../domain/joined-claim.js";
-import { render837 } from "../edi/render.js";
+import { type RenderBatch, render837 } from "../edi/render.js";
 import { checkRenderable } from "../edi/renderable.js";
 import { interchangeSenderKey } from "../edi/sender-key.js";
 import type { Logger } from "../observability/logger.js";
@@ -67,6 +67,12 @@ export interface BatchProcessorDeps {
   readonly leases?: LeaseStore;
   /** A batch's rendered content is split above this many bytes (default MAX_CONTENT_BYTES). */
   readonly maxContentBytes?: number;
+  /**
+   * The 837 renderer (default render837). A seam, not a setting: tests stand in a renderer bug
+   * here instead of mocking the module, so the fast tests can share one module graph (mutation
+   * runs import it once per run, not once per test file).
+   */
+  readonly render?: (batch: RenderBatch) => string;
 }
 
 export interface BatchOutcome {
@@ -348,6 +354,7 @@ export class BatchProcessor {
   ): Promise<{ batches: BatchRecord[]; renderFailed: number }> {
     const d = this.deps;
     const maxBytes = d.maxContentBytes ?? MAX_CONTENT_BYTES;
+    const render = d.render ?? render837;
     const out: BatchRecord[] = [];
     let renderFailed = 0;
     const parts: JoinedClaim[][] = [joined.map((j) => j.joined)];
@@ -374,14 +381,14 @@ export class BatchProcessor {
         let content: string;
         try {
           content = trace.stepSync("render", () =>
-            render837({ batchId: id, client, claims, controlNumber, createdAt }),
+            render({ batchId: id, client, claims, controlNumber, createdAt }),
           );
         } catch (err) {
           // A renderer bug must not crash-loop the processor nor sink the whole window: find the
           // claims it fails on (each alone), park those for a person, render the rest again.
           const bad = claims.filter((c) => {
             try {
-              render837({ batchId: id, client, claims: [c], controlNumber, createdAt });
+              render({ batchId: id, client, claims: [c], controlNumber, createdAt });
               return false;
             } catch {
               return true;

@@ -20,6 +20,7 @@ import {
 } from "rxjs";
 import { CLAIM_NUMBER, parseClaim } from "../domain/claim.js";
 import type { DeadLetterReason, InputIssue } from "../domain/errors.js";
+import type { RenderBatch } from "../edi/render.js";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
 import type { PipelinePorts } from "../ports/bundle.js";
@@ -94,6 +95,8 @@ export interface EngineDeps {
   readonly logger: Logger;
   readonly clock: Clock;
   readonly scheduler?: SchedulerLike;
+  /** The 837 renderer; tests stand in a failing one (BatchProcessorDeps.render). */
+  readonly render?: (batch: RenderBatch) => string;
 }
 
 export type EngineState = "idle" | "standby" | "recovering" | "running" | "stopping" | "stopped" | "failed";
@@ -158,6 +161,7 @@ export class Engine {
       signal: this.abort.signal,
       leases: ports.leases,
       ...(opts.maxContentBytes !== undefined ? { maxContentBytes: opts.maxContentBytes } : {}),
+      ...(deps.render ? { render: deps.render } : {}),
     });
     this.source = new ClaimSource({
       streamName: opts.streamName,

@@ -10,7 +10,7 @@ import { validate837 } from "../../src/edi/validate.js";
 import { Metrics } from "../../src/observability/metrics.js";
 import { batchPath } from "../../src/pipeline/batch-path.js";
 import { sha256 } from "../../src/pipeline/batch-processor.js";
-import { Engine, type EngineOptions } from "../../src/pipeline/engine.js";
+import { Engine, type EngineDeps, type EngineOptions } from "../../src/pipeline/engine.js";
 import { Enricher } from "../../src/pipeline/enricher.js";
 import type { PipelinePorts } from "../../src/ports/bundle.js";
 import { type Clock, systemClock } from "../../src/ports/clock.js";
@@ -80,13 +80,13 @@ export interface Running {
 export async function startEngine(
   ports: PipelinePorts,
   overrides: Partial<EngineOptions> = {},
-  opts: { clock?: Clock; waitStreaming?: boolean } = {},
+  opts: { clock?: Clock; waitStreaming?: boolean; render?: EngineDeps["render"] } = {},
 ): Promise<Running> {
   const metrics = new Metrics({ collectDefaults: false });
   const clock = opts.clock ?? systemClock;
   const engine = new Engine(
     { ...baseOptions, ...overrides },
-    { ports, metrics, logger: silentLogger, clock },
+    { ports, metrics, logger: silentLogger, clock, ...(opts.render ? { render: opts.render } : {}) },
   );
   await engine.start();
   // Writes made before the stream's start time would be found by the catch-up scan and, at

@@ -1,22 +1,16 @@
 // Issue 15.10: a renderer exception caused by one claim dead-letters that claim, not its whole
 // window: the other claims of the window are filed.
-import { describe, expect, it, vi } from "vitest";
-import type { RenderBatch } from "../../src/edi/render.js";
+import { describe, expect, it } from "vitest";
+import { type RenderBatch, render837 } from "../../src/edi/render.js";
 import { checkOutput, makeWorld, moreClaims, readyVersions, startEngine, waitFor } from "./harness.js";
 
 const POISON = "PSN-00000002";
 
-vi.mock("../../src/edi/render.js", async (importOriginal) => {
-  const real = await importOriginal<typeof import("../../src/edi/render.js")>();
-  return {
-    ...real,
-    // A renderer bug that only this claim triggers (it passes every validation).
-    render837: (batch: RenderBatch) => {
-      if (batch.claims.some((j) => j.claim.claim_number === POISON)) throw new TypeError("renderer bug");
-      return real.render837(batch);
-    },
-  };
-});
+// A renderer bug that only this claim triggers (it passes every validation).
+function buggyRender(batch: RenderBatch): string {
+  if (batch.claims.some((j) => j.claim.claim_number === POISON)) throw new TypeError("renderer bug");
+  return render837(batch);
+}
 
 describe("Renderer failure", () => {
   it("dead-letters only the claim the renderer fails on; the rest of its window is filed", async () => {
@@ -24,7 +18,7 @@ describe("Renderer failure", () => {
     const claims = moreClaims(w, 6, "PSN").map(
       (c): Record<string, unknown> => ({ ...c, group_id: "GRP_001", client_id: "CLIENT001" }),
     );
-    const { engine } = await startEngine(w.ports, { windowMs: 100 });
+    const { engine } = await startEngine(w.ports, { windowMs: 100 }, { render: buggyRender });
     w.db.claims.insertMany(claims);
     await waitFor(
       "the window handled",

@@ -11,7 +11,7 @@ import { writeClaim } from "../../src/edi/claim-loops.js";
 import { NotRenderableError } from "../../src/edi/render-errors.js";
 import { checkRenderable } from "../../src/edi/renderable.js";
 import { SegmentWriter } from "../../src/edi/segment-writer.js";
-import { BILLING_NPI, RENDERING_NPI, REFERRING_NPI, claimDoc, joined, lineDoc, npiDoc } from "./builders.js";
+import { BILLING_NPI, claimDoc, joined, lineDoc, npiDoc, REFERRING_NPI, RENDERING_NPI } from "./builders.js";
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 

@@ -77,6 +77,15 @@ const rows: readonly Row[] = [
     "segment id must be 2 or 3 upper-case letters or digits",
   ],
   // interchange
+  [
+    // ISA02 holds the segment terminator: the ISA ends after two elements (tolerated trailing
+    // separator) and the rest reads as a REF.
+    "an ISA cut by a terminator inside ISA02",
+    file([ISA.replace("*00*          *00*", "*00*~REF*00*"), `IEA*0*${CTL}`]),
+    "envelope",
+    1,
+    "ISA must have 16 elements",
+  ],
   ["an ISA and nothing else", file([ISA]), "envelope", 1, "interchange has no IEA (file cut short?)"],
   [
     "a segment after the IEA",
@@ -469,6 +478,19 @@ describe("values are read trimmed", () => {
     });
   });
 
+  it("ISA: qualifiers and ISA13 padded with spaces", () => {
+    const padded = ISA.replace("*ZZ*CLEARINGHOUSE  *ZZ*", "*1 *CLEARINGHOUSE  *1 *").replace(
+      `*${CTL}*`,
+      "*00000017 *",
+    );
+    const ack = only<Ta1Ack>(file([padded, "TA1*17*260314*1509*A*000", "IEA*0*00000017"]));
+    expect(ack.envelope).toMatchObject({
+      senderQualifier: "1",
+      receiverQualifier: "1",
+      controlNumber: "00000017",
+    });
+  });
+
   it("envelope numbers: IEA, GE and SE counts and control numbers, and ST01", () => {
     const text = file([
       ISA,
@@ -576,6 +598,15 @@ describe("values are read trimmed", () => {
 });
 
 describe("277CA claims", () => {
+  it("an ST03 of a later X214 errata is read", () => {
+    expect(only<Ack277>(file(oneSet("ST*277*0001*005010X214A1", [BHT]))).kind).toBe("277CA");
+  });
+
+  it("a status of a category alone has empty status and entity codes; a blank STC10 adds none", () => {
+    const ack = only<Ack277>(claim277(["STC*A3*20260315*U*100******   "]));
+    expect(ack.claims[0]?.statuses[0]?.codes).toEqual([{ category: "A3", status: "", entity: "" }]);
+  });
+
   it("a 277 without ST03 is read; a BHT04 that is not a date is left out", () => {
     const ack = only<Ack277>(file(oneSet("ST*277*0001", ["BHT*0085*08*X*2026*1200*TH"])));
     expect(ack).toMatchObject({ kind: "277CA", claims: [] });

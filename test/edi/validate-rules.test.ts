@@ -456,6 +456,12 @@ const ROWS: [string, Edit, boolean, Problem[]][] = [
     [[5, "NM1", "loop 1000A must hold PER (submitter EDI contact)"]],
   ],
   [
+    "1000A holds a REF but no PER",
+    set(6, "REF*EI*123456789"),
+    true,
+    [[5, "NM1", "loop 1000A must hold PER (submitter EDI contact)"]],
+  ],
+  [
     "receiver before submitter",
     all(del(7), ins(5, "NM1*40*2*ACME CLEARINGHOUSE*****46*CLEARINGHOUSE01")),
     true,
@@ -651,6 +657,15 @@ const ROWS: [string, Edit, boolean, Problem[]][] = [
       [29, "HL", "HL level 22 has no claim (CLM)"],
       [36, "HL", "HL03 must be 20 (billing provider), 22 (subscriber) or 23 (patient)"],
       [42, "CLM", "CLM must sit in a subscriber (22) or patient (23) loop"],
+    ],
+  ],
+  [
+    "HL03 24 on a subscriber loop (no 2000B/2000C rule applies to it)",
+    set(14, "HL*2*1*24*0"),
+    true,
+    [
+      [14, "HL", "HL03 must be 20 (billing provider), 22 (subscriber) or 23 (patient)"],
+      [21, "CLM", "CLM must sit in a subscriber (22) or patient (23) loop"],
     ],
   ],
   [

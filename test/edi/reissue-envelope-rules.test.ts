@@ -2,8 +2,8 @@
 // bounds inclusive at both ends, the exact error class, code and text of each refusal, and an
 // ISA that is not exactly the renderer's 105 characters.
 import { describe, expect, it } from "vitest";
-import { MAX_CONTROL_NUMBER, render837 } from "../../src/edi/render.js";
 import { ReissueContentError, reissueEnvelope } from "../../src/edi/reissue-envelope.js";
+import { MAX_CONTROL_NUMBER, render837 } from "../../src/edi/render.js";
 import { batchClaim, batchOf, joined } from "./builders.js";
 
 const old = batchOf([joined(batchClaim(0))], { batchId: "bold00001", controlNumber: 41 });

@@ -669,6 +669,12 @@ const ROWS: [string, Edit, boolean, Problem[]][] = [
     ],
   ],
   [
+    "HL without HL01 (reported once; it cannot be named as a parent, so HL04 is not judged)",
+    set(14, "HL**1*22*1"),
+    true,
+    [[14, "HL", "HL01 must be 2 (HL numbering is sequential from 1)"]],
+  ],
+  [
     "CLM05 two parts",
     set(21, "CLM*GOOD-1*125.5***11:B*Y*A*Y*Y"),
     true,

@@ -1,0 +1,424 @@
+// ClaimSource rules, driven directly over scripted ports (issue 14 survivors): where it starts
+// (stored token, cluster time), what each event does (emitted, skipped and counted), how each
+// failure is recovered (restart reason label, reopen position, backoff count, fatal errors),
+// the catch-up scan's paging, progress and billed marks, pause/resume, and backfill paging.
+import { Writable } from "node:stream";
+import pino from "pino";
+import type { Subscription } from "rxjs";
+import { afterEach, describe, expect, it } from "vitest";
+import { ResumeTokenLostError, StreamInvalidatedError } from "../../src/domain/errors.js";
+import type { ClaimVersionRef } from "../../src/domain/joined-claim.js";
+import { Metrics } from "../../src/observability/metrics.js";
+import { ClaimSource, type SourceItem, TokenLostFatalError } from "../../src/pipeline/claim-source.js";
+import { InFlightLimiter } from "../../src/pipeline/in-flight.js";
+import { Resilience } from "../../src/pipeline/resilience.js";
+import { Watermark } from "../../src/pipeline/watermark.js";
+import type {
+  ChangeCursor,
+  ChangeEvent,
+  ChangeFeed,
+  ClusterTime,
+  ResumeToken,
+  StartPosition,
+} from "../../src/ports/change-feed.js";
+import { metricValue, silentLogger, waitFor } from "./harness.js";
+
+const T0: ClusterTime = { t: 1_000, i: 3 };
+const tok = (n: number): ResumeToken => ({ _data: `tok-${n}` });
+
+/** Stands for a dropped socket: classified transient (see fault-class.ts). */
+class InjectedFaultError extends Error {
+  override readonly name = "InjectedFaultError";
+}
+
+type Step = ChangeEvent | Error | "hang";
+
+/** A feed whose cursors read one shared script; an empty script is an idle stream. */
+class ScriptFeed implements ChangeFeed {
+  readonly opens: StartPosition[] = [];
+  readonly script: Step[] = [];
+  postBatch: ResumeToken | undefined;
+  release: (() => void) | undefined;
+  async currentClusterTime(): Promise<ClusterTime> {
+    return T0;
+  }
+  async open(start: StartPosition): Promise<ChangeCursor> {
+    this.opens.push(start);
+    return {
+      tryNext: async () => {
+        const step = this.script.shift();
+        if (step === "hang") await new Promise<void>((r) => (this.release = r));
+        else if (step instanceof Error) throw step;
+        else if (step) return step;
+        else await new Promise((r) => setTimeout(r, 2));
+        return null;
+      },
+      postBatchToken: () => this.postBatch,
+      close: async () => undefined,
+    };
+  }
+}
+
+function event(
+  n: number,
+  operationType: ChangeEvent["operationType"],
+  extra: Partial<ChangeEvent> = {},
+): ChangeEvent {
+  return {
+    token: tok(n),
+    operationType,
+    clusterTime: { t: 2_000 + n, i: 1 },
+    fullDocument: operationType === "delete" ? null : { claim_number: `C${n}`, version: 1 },
+    documentKey: `id-${n}`,
+    wallTime: new Date(1_700_000_000_000 + n),
+    ...extra,
+  };
+}
+
+interface Setup {
+  docs?: Record<string, unknown>[];
+  emitted?: string[];
+  checkpoint?: { token?: ResumeToken; clusterTime?: ClusterTime; source?: string } | null;
+  onTokenLost?: "rescan" | "fail";
+  markBilled?: boolean;
+  pageSize?: number;
+  limit?: number;
+  /** Called at each scanReady, before it answers (a test moves the clock there). */
+  onScanPage?: () => void;
+}
+
+function world(s: Setup = {}) {
+  const docs = s.docs ?? [];
+  const emitted = new Set(s.emitted ?? []);
+  const feed = new ScriptFeed();
+  const metrics = new Metrics({ collectDefaults: false });
+  const logs: Record<string, unknown>[] = [];
+  const logger = pino(
+    { level: "info" },
+    new Writable({
+      write(chunk, _enc, cb) {
+        logs.push(JSON.parse(String(chunk)));
+        cb();
+      },
+    }),
+  );
+  let nowMs = 1_800_000_000_000;
+  const clock = { now: () => new Date(nowMs) };
+  const markBilledCalls: ClaimVersionRef[][] = [];
+  const findEmittedCalls: ClaimVersionRef[][] = [];
+  const cleared: string[] = [];
+  const marks: unknown[] = [];
+  const backoffs: number[] = [];
+  const scanCalls: { after: unknown; pageSize: number }[] = [];
+  class SpyWatermark extends Watermark {
+    override mark(p: Parameters<Watermark["mark"]>[0]): void {
+      marks.push(p);
+      super.mark(p);
+    }
+  }
+  class SpyResilience extends Resilience {
+    override backoffDelay(attempt: number): number {
+      backoffs.push(attempt);
+      return 1;
+    }
+  }
+  const page = (after: unknown, pageSize: number) => {
+    scanCalls.push({ after, pageSize });
+    s.onScanPage?.();
+    const from = typeof after === "number" ? after : 0;
+    const to = Math.min(docs.length, from + pageSize);
+    return { docs: docs.slice(from, to), next: to < docs.length ? to : undefined };
+  };
+  const source = new ClaimSource({
+    streamName: "rules",
+    filter: {},
+    onTokenLost: s.onTokenLost ?? "rescan",
+    markBilled: s.markBilled ?? true,
+    scanPageSize: s.pageSize ?? 2,
+    feed,
+    claims: {
+      scanReady: async (_f: unknown, after: unknown, pageSize: number) => page(after, pageSize),
+      countReady: async () => docs.length,
+      markBilled: async (refs: readonly ClaimVersionRef[]) => {
+        markBilledCalls.push([...refs]);
+        return refs.length;
+      },
+    } as never,
+    checkpoints: {
+      load: async () => s.checkpoint ?? null,
+      clear: async (name: string) => {
+        cleared.push(name);
+      },
+    } as never,
+    ledger: {
+      findEmitted: async (refs: readonly ClaimVersionRef[]) => {
+        findEmittedCalls.push([...refs]);
+        return refs.filter((r) => emitted.has(`${r.claim_number}@${r.version}`));
+      },
+    } as never,
+    watermark: new SpyWatermark(),
+    limiter: new InFlightLimiter(s.limit ?? 100),
+    resilience: new SpyResilience({ metrics, logger: silentLogger, initialDelayMs: 1, maxDelayMs: 2 }),
+    clock,
+    metrics,
+    logger,
+  });
+  const items: SourceItem[] = [];
+  let failed: unknown;
+  let completed = false;
+  const start = (): Subscription =>
+    source.items().subscribe({
+      next: (i) => items.push(i),
+      error: (e) => (failed = e),
+      complete: () => (completed = true),
+    });
+  return {
+    source,
+    feed,
+    metrics,
+    logs,
+    items,
+    start,
+    marks,
+    backoffs,
+    scanCalls,
+    cleared,
+    markBilledCalls,
+    findEmittedCalls,
+    failed: () => failed,
+    completed: () => completed,
+    advance: (ms: number) => {
+      nowMs += ms;
+    },
+    now: () => nowMs,
+    msgs: () => logs.map((l) => l.msg),
+  };
+}
+
+const claim = (n: number, extra: Record<string, unknown> = {}) => ({
+  claim_number: `S${n}`,
+  version: 1,
+  updated_at: new Date(1_600_000_000_000 + n),
+  ...extra,
+});
+
+let running: ReturnType<typeof world>["source"][] = [];
+afterEach(() => {
+  for (const s of running) s.stop();
+  running = [];
+});
+function track<T extends ReturnType<typeof world>>(w: T): T {
+  running.push(w.source);
+  return w;
+}
+
+describe("ClaimSource: where it starts", () => {
+  it("resumes after a stored token without a catch-up scan", async () => {
+    const w = track(world({ checkpoint: { token: tok(7), source: "stream" }, docs: [claim(1)] }));
+    w.start();
+    await waitFor("streaming", () => w.source.state === "streaming" && w.feed.opens.length === 1);
+    expect(w.feed.opens).toEqual([{ kind: "resumeAfter", token: tok(7) }]);
+    expect(w.scanCalls).toEqual([]);
+    expect(w.items).toEqual([]);
+  });
+
+  it("with no token scans what is ready, marks T0 done, then streams at T0", async () => {
+    const w = track(world({ checkpoint: null, docs: [claim(1), claim(2), claim(3)] }));
+    w.start();
+    await waitFor("streaming", () => w.feed.opens.length === 1);
+    expect(w.feed.opens).toEqual([{ kind: "atClusterTime", clusterTime: T0 }]);
+    expect(
+      w.items.map((i) => [i.origin, i.operationType, (i.doc as { claim_number: string }).claim_number]),
+    ).toEqual([
+      ["scan", "scan", "S1"],
+      ["scan", "scan", "S2"],
+      ["scan", "scan", "S3"],
+    ]);
+    expect(w.items.map((i) => i.eventTimeMs)).toEqual([
+      1_600_000_000_001, 1_600_000_000_002, 1_600_000_000_003,
+    ]);
+    // Pages of 2: after nothing, then after the second document.
+    expect(w.scanCalls).toEqual([
+      { after: undefined, pageSize: 2 },
+      { after: 2, pageSize: 2 },
+    ]);
+    expect(w.marks).toContainEqual({ clusterTime: T0 });
+    expect(await metricValue(w.metrics, "claimflow_events_received_total", { operation: "scan" })).toBe(3);
+    expect(await metricValue(w.metrics, "claimflow_catchup_scanned_claims")).toBe(3);
+    expect(await metricValue(w.metrics, "claimflow_catchup_total_claims")).toBe(3);
+    expect(w.logs).toContainEqual(expect.objectContaining({ msg: "catch-up scan complete", claims: 3 }));
+  });
+
+  it("a checkpoint reset to a time scans, then streams from that time (not the current one)", async () => {
+    const at = { t: 500, i: 0 };
+    const w = track(world({ checkpoint: { clusterTime: at }, docs: [claim(1)] }));
+    w.start();
+    await waitFor("streaming", () => w.feed.opens.length === 1);
+    expect(w.feed.opens).toEqual([{ kind: "atClusterTime", clusterTime: at }]);
+    expect(w.marks).toContainEqual({ clusterTime: at });
+    expect(w.items).toHaveLength(1);
+  });
+});
+
+describe("ClaimSource: stream events", () => {
+  it.each(["insert", "update", "replace"] as const)("an %s is emitted as a stream item", async (op) => {
+    const w = track(world({ checkpoint: { token: tok(0) } }));
+    w.feed.script.push(event(1, op));
+    w.start();
+    await waitFor("the item", () => w.items.length === 1);
+    expect(w.items[0]).toMatchObject({
+      origin: "stream",
+      operationType: op,
+      doc: { claim_number: "C1", version: 1 },
+      eventTimeMs: 1_700_000_000_001,
+    });
+    expect(await metricValue(w.metrics, "claimflow_events_received_total", { operation: op })).toBe(1);
+    expect(await metricValue(w.metrics, "claimflow_events_skipped_total")).toBe(0);
+  });
+
+  it("event time falls back to the cluster time, then to the clock", async () => {
+    const w = track(world({ checkpoint: { token: tok(0) } }));
+    w.feed.script.push(
+      event(1, "insert", { wallTime: undefined }),
+      event(2, "insert", { wallTime: undefined, clusterTime: undefined }),
+    );
+    w.start();
+    await waitFor("two items", () => w.items.length === 2);
+    expect(w.items.map((i) => i.eventTimeMs)).toEqual([2_001_000, w.now()]);
+  });
+
+  it("stream lag is the clock minus the event's cluster time, never negative", async () => {
+    const w = track(world({ checkpoint: { token: tok(0) } }));
+    w.advance(-w.now() + 2_010_500); // clock at 2010.5 s: event 1 is at 2001 s
+    w.feed.script.push(event(1, "insert"), "hang");
+    w.start();
+    await waitFor("the item", () => w.items.length === 1 && w.feed.release !== undefined);
+    expect(await metricValue(w.metrics, "claimflow_stream_lag_seconds")).toBeCloseTo(9.5, 6);
+    w.feed.script.push(event(20, "insert", { clusterTime: { t: 9_999, i: 0 } }), "hang");
+    w.feed.release?.();
+    await waitFor("the second item", () => w.items.length === 2);
+    expect(await metricValue(w.metrics, "claimflow_stream_lag_seconds")).toBe(0);
+  });
+
+  it.each(["delete", "drop", "rename"] as const)(
+    "a %s is counted as received and skipped, and moves the watermark past it",
+    async (op) => {
+      const w = track(world({ checkpoint: { token: tok(0) } }));
+      w.feed.script.push(event(1, op), event(2, "insert"));
+      w.start();
+      await waitFor("the insert", () => w.items.length === 1);
+      expect(w.items[0]?.operationType).toBe("insert");
+      expect(await metricValue(w.metrics, "claimflow_events_received_total", { operation: op })).toBe(1);
+      expect(await metricValue(w.metrics, "claimflow_events_skipped_total", { reason: op })).toBe(1);
+      expect(w.marks).toContainEqual({ token: tok(1), clusterTime: { t: 2_001, i: 1 } });
+    },
+  );
+
+  it("an idle stream marks each new post-batch token once and sets the lag to 0", async () => {
+    const w = track(world({ checkpoint: { token: tok(0) } }));
+    w.feed.postBatch = tok(50);
+    w.start();
+    await waitFor("the idle mark", () => w.marks.length > 0);
+    await new Promise((r) => setTimeout(r, 20)); // several idle reads with the same token
+    expect(w.marks).toEqual([{ token: tok(50) }]);
+    w.feed.postBatch = tok(51);
+    await waitFor("the second idle mark", () => w.marks.length === 2);
+    expect(w.marks[1]).toEqual({ token: tok(51) });
+  });
+});
+
+describe("ClaimSource: recovery", () => {
+  it("a transient failure restarts after the last token read, counted transient / change_stream", async () => {
+    const w = track(world({ checkpoint: { token: tok(0) } }));
+    w.feed.script.push(event(1, "insert"), new InjectedFaultError("socket"), "hang");
+    w.start();
+    await waitFor("the reopen", () => w.feed.opens.length === 2 && w.feed.release !== undefined);
+    expect(w.feed.opens[1]).toEqual({ kind: "resumeAfter", token: tok(1) });
+    // Not ready until a read succeeds.
+    expect(w.source.state).toBe("restarting");
+    expect(await metricValue(w.metrics, "claimflow_stream_restarts_total", { reason: "transient" })).toBe(1);
+    expect(await metricValue(w.metrics, "claimflow_stream_restarts_total")).toBe(1);
+    expect(await metricValue(w.metrics, "claimflow_mongo_errors_total", { operation: "change_stream" })).toBe(
+      1,
+    );
+    w.feed.release?.();
+    await waitFor("streaming again", () => w.source.state === "streaming");
+  });
+
+  it("backs off by consecutive failures, reset by a successful read", async () => {
+    const w = track(world({ checkpoint: { token: tok(0) } }));
+    const f = () => new InjectedFaultError("socket");
+    w.feed.script.push(f(), f(), event(1, "insert"), f());
+    w.start();
+    await waitFor("three restarts", () => w.feed.opens.length === 4);
+    expect(w.backoffs).toEqual([1, 2, 1]);
+    // Before any event, a restart reopens where it started.
+    expect(w.feed.opens.slice(0, 3)).toEqual([
+      { kind: "resumeAfter", token: tok(0) },
+      { kind: "resumeAfter", token: tok(0) },
+      { kind: "resumeAfter", token: tok(0) },
+    ]);
+    expect(w.feed.opens[3]).toEqual({ kind: "resumeAfter", token: tok(1) });
+  });
+
+  it("a failure before any event in a fresh stream reopens at T0 without scanning again", async () => {
+    const w = track(world({ checkpoint: null, docs: [claim(1)] }));
+    w.feed.script.push(new InjectedFaultError("socket"));
+    w.start();
+    await waitFor("the reopen", () => w.feed.opens.length === 2);
+    expect(w.feed.opens[1]).toEqual({ kind: "atClusterTime", clusterTime: T0 });
+    expect(w.scanCalls).toHaveLength(1);
+    expect(w.items).toHaveLength(1);
+  });
+
+  it("a process-level fault is not retried: the items stream errors with it", async () => {
+    const w = track(world({ checkpoint: { token: tok(0) } }));
+    const bug = new TypeError("x is not a function");
+    w.feed.script.push(bug);
+    w.start();
+    await waitFor("the error", () => w.failed() !== undefined);
+    expect(w.failed()).toBe(bug);
+    expect(w.feed.opens).toHaveLength(1);
+    expect(await metricValue(w.metrics, "claimflow_stream_restarts_total")).toBe(0);
+  });
+
+  it("a lost token (rescan) clears the checkpoint, counts token_lost and rescans from the current time", async () => {
+    const w = track(world({ checkpoint: { token: tok(0) }, docs: [claim(1), claim(2)] }));
+    w.feed.script.push(event(1, "insert"), new ResumeTokenLostError("rules", 286));
+    w.start();
+    await waitFor("the rescan and reopen", () => w.feed.opens.length === 2);
+    expect(w.cleared).toEqual(["rules"]);
+    expect(w.feed.opens[1]).toEqual({ kind: "atClusterTime", clusterTime: T0 });
+    expect(w.items.map((i) => i.origin)).toEqual(["stream", "scan", "scan"]);
+    expect(await metricValue(w.metrics, "claimflow_stream_restarts_total", { reason: "token_lost" })).toBe(1);
+    expect(await metricValue(w.metrics, "claimflow_token_lost_total")).toBe(1);
+  });
+
+  it("a lost token with EDI_ON_TOKEN_LOST=fail ends the items with TOKEN_LOST_FATAL", async () => {
+    const w = track(world({ checkpoint: { token: tok(0) }, onTokenLost: "fail" }));
+    const lost = new ResumeTokenLostError("rules", 280);
+    w.feed.script.push(lost);
+    w.start();
+    await waitFor("the error", () => w.failed() !== undefined);
+    const err = w.failed() as TokenLostFatalError;
+    expect(err).toBeInstanceOf(TokenLostFatalError);
+    expect(err.code).toBe("TOKEN_LOST_FATAL");
+    expect(err.cause).toBe(lost);
+    expect(err.message).toBe(`${lost.message}; EDI_ON_TOKEN_LOST=fail, so claimflow stops`);
+    expect(w.cleared).toEqual(["rules"]);
+    expect(w.feed.opens).toHaveLength(1);
+  });
+
+  it("an invalidate restarts after it (startAfter) with a catch-up scan, counted invalidate", async () => {
+    const w = track(world({ checkpoint: { token: tok(0) }, docs: [claim(1)] }));
+    const inval = { _data: "inval-9" };
+    w.feed.script.push(event(1, "drop"), new StreamInvalidatedError("rules", inval));
+    w.start();
+    await waitFor("the reopen", () => w.feed.opens.length === 2);
+    expect(w.feed.opens[1]).toEqual({ kind: "startAfter", token: inval });
+    expect(w.items.map((i) => i.origin)).toEqual(["scan"]);
+    expect(w.marks).toContainEqual({ clusterTime: T0 });
+    expect(await metricValue(w.metrics, "claimflow_stream_restarts_total", { reason: "invalidate" })).toBe(1);
+    expect(await metricValue(w.metrics, "claimflow_stream_restarts_total")).toBe(1);
+  });
+});

@@ -1,0 +1,178 @@
+// Issue 14: the batch processor's per-window rules, driven directly (no engine, no timers):
+// what each outcome (written, repeat, superseded, dead letter, render failure, split by size,
+// concurrent reservation) returns, acks, records in the ledger, audit log and dead letters,
+// and counts in the SPEC's metrics.
+import pino from "pino";
+import { describe, expect, it } from "vitest";
+import { parseClaim } from "../../src/domain/claim.js";
+import { type RenderBatch, render837 } from "../../src/edi/render.js";
+import { Metrics } from "../../src/observability/metrics.js";
+import type { Acker } from "../../src/pipeline/acker.js";
+import { BatchProcessor, type PendingClaim, sha256 } from "../../src/pipeline/batch-processor.js";
+import { Enricher } from "../../src/pipeline/enricher.js";
+import { Resilience } from "../../src/pipeline/resilience.js";
+import type { Window } from "../../src/pipeline/windows.js";
+import { systemClock } from "../../src/ports/clock.js";
+import { makeWorld, metricValue, reserveElsewhere, type World } from "./harness.js";
+
+interface Rig {
+  readonly w: World;
+  readonly p: BatchProcessor;
+  readonly metrics: Metrics;
+  readonly acked: number[];
+}
+
+function rig(
+  opts: {
+    claims?: number;
+    markBilled?: boolean;
+    maxContentBytes?: number;
+    render?: (b: RenderBatch) => string;
+  } = {},
+): Rig {
+  const w = makeWorld({ claims: opts.claims ?? 3, groups: 1, clients: 1 });
+  const metrics = new Metrics({ collectDefaults: false });
+  const acked: number[] = [];
+  const acker = { ack: (seqs: Iterable<number>) => acked.push(...seqs) } as unknown as Acker;
+  const p = new BatchProcessor({
+    streamName: "rules",
+    markBilled: opts.markBilled ?? true,
+    ledger: w.ports.ledger,
+    claims: w.ports.claims,
+    deadLetters: w.ports.deadLetters,
+    sink: w.ports.sink,
+    audit: w.ports.audit,
+    enricher: new Enricher(w.ports.lookups),
+    resilience: new Resilience({ initialDelayMs: 1, maxDelayMs: 2 }),
+    acker,
+    clock: systemClock,
+    metrics,
+    logger: pino({ level: "silent" }),
+    leases: w.ports.leases,
+    ...(opts.maxContentBytes !== undefined ? { maxContentBytes: opts.maxContentBytes } : {}),
+    ...(opts.render ? { render: opts.render } : {}),
+  });
+  return { w, p, metrics, acked };
+}
+
+function pendingOf(docs: readonly Record<string, unknown>[], firstSeq = 1): PendingClaim[] {
+  return docs.map((d, i) => {
+    const r = parseClaim(d);
+    if (!r.ok) throw new Error("synthetic claim does not parse");
+    return { seq: firstSeq + i, claim: r.value, eventTimeMs: Date.now() };
+  });
+}
+
+const windowOf = (items: PendingClaim[]): Window<PendingClaim> => ({ key: "k", items, reason: "time" });
+const numbers = (docs: readonly Record<string, unknown>[]) => docs.map((d) => d.claim_number as string);
+
+describe("BatchProcessor: a window written", () => {
+  it("returns the batch, acks every item, audits file_emitted with exact fields, counts written", async () => {
+    const { w, p, metrics, acked } = rig({ claims: 3 });
+    const docs = w.data.claims;
+    const out = await p.process(windowOf(pendingOf(docs)));
+    const [batch, ...more] = w.db.ledger.allBatches();
+    expect(more).toEqual([]);
+    if (!batch) throw new Error("no batch");
+    expect(out).toEqual({
+      batchId: batch.batchId,
+      path: batch.path,
+      emitted: 3,
+      duplicates: 0,
+      deadLettered: 0,
+    });
+    expect(acked).toEqual([1, 2, 3]);
+    expect(batch.state).toBe("written");
+    expect(batch.claimCount).toBe(3);
+    expect(batch.totalChargeCents).toBe(pendingOf(docs).reduce((s, c) => s + c.claim.total_charge, 0));
+    expect(batch.sha256).toBe(sha256(batch.content as string));
+    expect(w.db.files.all().get(batch.path)).toBe(batch.content);
+    const audit = w.db.audit.all();
+    expect(audit).toHaveLength(1);
+    expect(audit[0]).toMatchObject({
+      action: "file_emitted",
+      streamName: "rules",
+      batchId: batch.batchId,
+      claimNumbers: numbers(docs),
+      details: { path: batch.path, claims: 3, isa13: batch.isaControlNumber },
+    });
+    expect(await metricValue(metrics, "claimflow_batches_total", { outcome: "written" })).toBe(1);
+    expect(await metricValue(metrics, "claimflow_batches_total")).toBe(1);
+    expect(await metricValue(metrics, "claimflow_claims_emitted_total")).toBe(3);
+    expect(await metricValue(metrics, "claimflow_claims_duplicate_total")).toBe(0);
+    for (const n of numbers(docs)) expect((await w.ports.claims.findByClaimNumber(n))?.status).toBe("billed");
+    expect(await metricValue(metrics, "claimflow_last_file_timestamp_seconds")).toBeCloseTo(
+      Date.now() / 1000,
+      -1,
+    );
+  });
+
+  it("without markBilled the claims stay ready", async () => {
+    const { w, p } = rig({ claims: 2, markBilled: false });
+    await p.process(windowOf(pendingOf(w.data.claims)));
+    for (const n of numbers(w.data.claims))
+      expect((await w.ports.claims.findByClaimNumber(n))?.status).toBe("ready");
+  });
+
+  it.each([
+    ["newer version last", [1, 2], 2],
+    ["newer version first", [2, 1], 2],
+  ])("keeps the newest version of a claim twice in one window (%s)", async (_name, versions, kept) => {
+    const { w, p, metrics } = rig({ claims: 1 });
+    const doc = w.data.claims[0] as Record<string, unknown>;
+    const items = pendingOf(versions.map((v) => ({ ...doc, version: v })));
+    const out = await p.process(windowOf(items));
+    expect(out).toMatchObject({ emitted: 1, duplicates: 1, deadLettered: 0 });
+    expect(w.db.ledger.allBatches()[0]?.claims).toEqual([{ claim_number: doc.claim_number, version: kept }]);
+    expect(await metricValue(metrics, "claimflow_claims_duplicate_total")).toBe(1);
+  });
+
+  it("of one version twice, keeps the image read last", async () => {
+    const { w, p } = rig({ claims: 1 });
+    const doc = w.data.claims[0] as Record<string, unknown>;
+    const a = pendingOf([doc])[0] as PendingClaim;
+    const b = { ...a, seq: 2, claim: { ...a.claim, total_charge: a.claim.total_charge + 1 } };
+    await p.process(windowOf([a, b]));
+    expect(w.db.ledger.allBatches()[0]?.totalChargeCents).toBe(a.claim.total_charge + 1);
+  });
+});
+
+describe("BatchProcessor: repeats and superseded versions", () => {
+  it("a window already emitted: nothing written, counted as duplicates and empty, billed mark finished", async () => {
+    const { w, p, metrics, acked } = rig({ claims: 3 });
+    const items = pendingOf(w.data.claims);
+    await p.process(windowOf(items));
+    // A crash between the file and the billed mark: the claims are ready again.
+    for (const n of numbers(w.data.claims)) w.db.claims.update(n, { status: "ready" });
+    const again = await p.process(windowOf(pendingOf(w.data.claims, 10)));
+    expect(again).toEqual({ emitted: 0, duplicates: 3, deadLettered: 0 });
+    expect(acked).toEqual([1, 2, 3, 10, 11, 12]);
+    expect(w.db.ledger.allBatches()).toHaveLength(1);
+    expect(await metricValue(metrics, "claimflow_batches_total", { outcome: "empty" })).toBe(1);
+    expect(await metricValue(metrics, "claimflow_claims_duplicate_total")).toBe(3);
+    for (const n of numbers(w.data.claims))
+      expect((await w.ports.claims.findByClaimNumber(n))?.status).toBe("billed");
+  });
+
+  it("a repeat beside a new claim: the new one is written alone", async () => {
+    const { w, p } = rig({ claims: 3 });
+    const [a, b, c] = w.data.claims as Record<string, unknown>[];
+    await p.process(windowOf(pendingOf([a as Record<string, unknown>])));
+    const out = await p.process(windowOf(pendingOf([a, b, c] as Record<string, unknown>[], 5)));
+    expect(out).toMatchObject({ emitted: 2, duplicates: 1, deadLettered: 0 });
+    const second = w.db.ledger.allBatches().find((x) => x.batchId === out.batchId);
+    expect(second?.claims.map((x) => x.claim_number)).toEqual([b?.claim_number, c?.claim_number]);
+  });
+
+  it("an older version after a newer one is billed: skipped as superseded, not a duplicate", async () => {
+    const { w, p, metrics } = rig({ claims: 2 });
+    const [a, b] = w.data.claims as Record<string, unknown>[];
+    await p.process(windowOf(pendingOf([{ ...a, version: 2 }])));
+    const out = await p.process(windowOf(pendingOf([{ ...a, version: 1 }, b as Record<string, unknown>], 5)));
+    expect(out).toMatchObject({ emitted: 1, duplicates: 0, deadLettered: 0 });
+    expect(await metricValue(metrics, "claimflow_events_skipped_total", { reason: "superseded" })).toBe(1);
+    expect(await metricValue(metrics, "claimflow_claims_duplicate_total")).toBe(0);
+    const second = w.db.ledger.allBatches().find((x) => x.batchId === out.batchId);
+    expect(second?.claims).toEqual([{ claim_number: b?.claim_number, version: 1 }]);
+  });
+});

@@ -422,3 +422,200 @@ describe("ClaimSource: recovery", () => {
     expect(await metricValue(w.metrics, "claimflow_stream_restarts_total")).toBe(1);
   });
 });
+
+describe("ClaimSource: catch-up scan", () => {
+  it("logs progress once 5 s have passed since the last report (scanned, total, emitted)", async () => {
+    const steps = [4_999, 1, 4_999, 5_000];
+    const w = track(
+      world({
+        checkpoint: null,
+        docs: [claim(1), claim(2), claim(3), claim(4)],
+        pageSize: 1,
+        onScanPage: () => w.advance(steps.shift() ?? 0),
+      }),
+    );
+    w.start();
+    await waitFor("streaming", () => w.feed.opens.length === 1);
+    expect(
+      w.logs
+        .filter((l) => l.msg === "catch-up scan progress")
+        .map(({ scanned, total, emitted }) => ({ scanned, total, emitted })),
+    ).toEqual([
+      { scanned: 2, total: 4, emitted: 1 },
+      { scanned: 4, total: 4, emitted: 3 },
+    ]);
+  });
+
+  it("finishes the billed mark of emitted claims it skips, page by page, and only those", async () => {
+    const docs = [claim(1), claim(2), claim(3), claim(4), claim(5)];
+    const w = track(world({ checkpoint: null, docs, emitted: ["S2@1", "S4@1"] }));
+    w.start();
+    await waitFor("streaming", () => w.feed.opens.length === 1);
+    expect(w.items.map((i) => (i.doc as { claim_number: string }).claim_number)).toEqual(["S1", "S3", "S5"]);
+    expect(w.markBilledCalls).toEqual([
+      [{ claim_number: "S2", version: 1 }],
+      [{ claim_number: "S4", version: 1 }],
+    ]);
+    expect(w.logs).toContainEqual(expect.objectContaining({ msg: "catch-up scan complete", claims: 3 }));
+  });
+
+  it("with EDI_MARK_BILLED off it skips emitted claims without marking them", async () => {
+    const w = track(
+      world({ checkpoint: null, docs: [claim(1), claim(2)], emitted: ["S2@1"], markBilled: false }),
+    );
+    w.start();
+    await waitFor("streaming", () => w.feed.opens.length === 1);
+    expect(w.items).toHaveLength(1);
+    expect(w.markBilledCalls).toEqual([]);
+  });
+
+  it("keys the ledger look-up by claim_number and version (1 when absent); other documents pass unlooked-up", async () => {
+    const docs = [
+      { claim_number: "V", version: 3 },
+      { claim_number: "N" },
+      { claim_number: 42, version: 1 },
+      { claim_number: "W", version: "2" },
+    ];
+    const w = track(
+      world({ checkpoint: null, docs, pageSize: 10, emitted: ["V@3", "N@1"], markBilled: false }),
+    );
+    w.start();
+    await waitFor("streaming", () => w.feed.opens.length === 1);
+    expect(w.findEmittedCalls).toEqual([
+      [
+        { claim_number: "V", version: 3 },
+        { claim_number: "N", version: 1 },
+      ],
+    ]);
+    // No ref: the batch path's parser decides (dead letter), the scan does not drop it.
+    expect(w.items.map((i) => i.doc)).toEqual([docs[2], docs[3]]);
+  });
+
+  it("a stop in the middle of a page hands nothing more on and never marks T0", async () => {
+    const w = track(world({ checkpoint: null, docs: [claim(1), claim(2), claim(3)], limit: 1 }));
+    w.start();
+    await waitFor("the first item", () => w.items.length === 1);
+    await new Promise((r) => setTimeout(r, 5)); // the scan now waits for a permit
+    w.source.stop();
+    await waitFor("the end", () => w.completed());
+    expect(w.items).toHaveLength(1);
+    expect(w.failed()).toBeUndefined();
+    expect(w.marks).toEqual([]);
+    expect(w.feed.opens).toEqual([]);
+    expect(w.source.state).toBe("stopped");
+  });
+
+  it("a stop during the last page does not mark T0 done", async () => {
+    const w = track(
+      world({ checkpoint: null, docs: [claim(1)], emitted: ["S1@1"], onScanPage: () => w.source.stop() }),
+    );
+    w.start();
+    await waitFor("the end", () => w.completed());
+    expect(w.marks).toEqual([]);
+    expect(w.msgs()).not.toContain("catch-up scan complete");
+    expect(w.feed.opens).toEqual([]);
+  });
+
+  it("paused mid-scan, it scans again from the start on resume, then streams at T0", async () => {
+    let pages = 0;
+    const states: string[] = [];
+    const w = track(
+      world({
+        checkpoint: null,
+        docs: [claim(1), claim(2), claim(3), claim(4)],
+        onScanPage: () => {
+          states.push(w.source.state);
+          if (++pages === 1) w.source.setPaused(true);
+        },
+      }),
+    );
+    w.start();
+    await waitFor("paused", () => w.source.state === "paused");
+    expect(w.marks).toEqual([]);
+    expect(w.feed.opens).toEqual([]);
+    w.source.setPaused(false);
+    await waitFor("streaming", () => w.feed.opens.length === 1);
+    expect(w.scanCalls.map((c) => c.after)).toEqual([undefined, undefined, 2]);
+    expect(states).toEqual(["catching_up", "catching_up", "catching_up"]);
+    expect(w.feed.opens).toEqual([{ kind: "atClusterTime", clusterTime: T0 }]);
+    expect(w.marks).toContainEqual({ clusterTime: T0 });
+    expect(w.source.state).toBe("streaming");
+  });
+});
+
+describe("ClaimSource: pause while streaming", () => {
+  it("closes the stream, and on resume reopens after the last token read", async () => {
+    const w = track(world({ checkpoint: { token: tok(0) } }));
+    w.feed.script.push(event(1, "insert"));
+    w.start();
+    await waitFor("the item", () => w.items.length === 1);
+    w.source.setPaused(true);
+    await waitFor("paused", () => w.source.state === "paused");
+    expect(w.feed.opens).toHaveLength(1);
+    w.source.setPaused(false);
+    await waitFor("the reopen", () => w.feed.opens.length === 2);
+    expect(w.feed.opens[1]).toEqual({ kind: "resumeAfter", token: tok(1) });
+    await waitFor("streaming", () => w.source.state === "streaming");
+  });
+});
+
+describe("ClaimSource: backfill", () => {
+  it("before the source reads, a backfill does nothing and is incomplete", async () => {
+    const w = track(world({ docs: [claim(1)] }));
+    const pages: unknown[] = [];
+    const run = await w.source.backfill({} as never, async (p) => {
+      pages.push(p);
+    });
+    expect(run).toEqual({
+      complete: false,
+      progress: { total: 0, scanned: 0, alreadyEmitted: 0, queued: 0 },
+      queued: [],
+    });
+    expect(pages).toEqual([]);
+    expect(w.scanCalls).toEqual([]);
+  });
+
+  it("reads every page of the slice, skips what is emitted, and reports progress per page", async () => {
+    const w = track(
+      world({ checkpoint: { token: tok(0) }, docs: [claim(1), claim(2), claim(3)], emitted: ["S2@1"] }),
+    );
+    w.start();
+    await waitFor("streaming", () => w.source.state === "streaming");
+    const pages: unknown[] = [];
+    const run = await w.source.backfill({} as never, async (p) => {
+      pages.push(p);
+    });
+    expect(pages).toEqual([
+      { total: 3, scanned: 0, alreadyEmitted: 0, queued: 0 },
+      { total: 3, scanned: 2, alreadyEmitted: 1, queued: 1 },
+      { total: 3, scanned: 3, alreadyEmitted: 1, queued: 2 },
+    ]);
+    expect(run.complete).toBe(true);
+    expect(run.queued.map((q) => q.ref)).toEqual([
+      { claim_number: "S1", version: 1 },
+      { claim_number: "S3", version: 1 },
+    ]);
+    expect(run.queued.map((q) => q.seq)).toEqual(w.items.map((i) => i.seq));
+    expect(w.items.map((i) => [i.origin, i.operationType])).toEqual([
+      ["scan", "scan"],
+      ["scan", "scan"],
+    ]);
+    expect(await metricValue(w.metrics, "claimflow_events_received_total", { operation: "backfill" })).toBe(
+      2,
+    );
+  });
+
+  it("a stop between pages ends the backfill incomplete with the counts so far", async () => {
+    const w = track(world({ checkpoint: { token: tok(0) }, docs: [claim(1), claim(2), claim(3)] }));
+    w.start();
+    await waitFor("streaming", () => w.source.state === "streaming");
+    let calls = 0;
+    const run = await w.source.backfill({} as never, async () => {
+      if (++calls === 2) w.source.stop();
+    });
+    expect(run.complete).toBe(false);
+    expect(run.progress).toEqual({ total: 3, scanned: 2, alreadyEmitted: 0, queued: 2 });
+    expect(run.queued).toHaveLength(2);
+    expect(w.scanCalls).toHaveLength(1);
+  });
+});

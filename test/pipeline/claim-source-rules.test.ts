@@ -36,6 +36,7 @@ type Step = ChangeEvent | Error | "hang";
 /** A feed whose cursors read one shared script; an empty script is an idle stream. */
 class ScriptFeed implements ChangeFeed {
   readonly opens: StartPosition[] = [];
+  closes = 0;
   readonly script: Step[] = [];
   postBatch: ResumeToken | undefined;
   release: (() => void) | undefined;
@@ -54,7 +55,9 @@ class ScriptFeed implements ChangeFeed {
         return null;
       },
       postBatchToken: () => this.postBatch,
-      close: async () => undefined,
+      close: async () => {
+        this.closes++;
+      },
     };
   }
 }
@@ -552,10 +555,13 @@ describe("ClaimSource: pause while streaming", () => {
     w.source.setPaused(true);
     await waitFor("paused", () => w.source.state === "paused");
     expect(w.feed.opens).toHaveLength(1);
+    expect(w.feed.closes).toBe(1);
+    expect(await metricValue(w.metrics, "claimflow_streaming")).toBe(0);
     w.source.setPaused(false);
     await waitFor("the reopen", () => w.feed.opens.length === 2);
     expect(w.feed.opens[1]).toEqual({ kind: "resumeAfter", token: tok(1) });
     await waitFor("streaming", () => w.source.state === "streaming");
+    expect(await metricValue(w.metrics, "claimflow_streaming")).toBe(1);
   });
 });
 

@@ -330,6 +330,20 @@ describe("ClaimSource: stream events", () => {
   });
 });
 
+describe("ClaimSource: stop while streaming", () => {
+  it("a stop while waiting for a permit reads no further event", async () => {
+    const w = track(world({ checkpoint: { token: tok(0) }, limit: 1 }));
+    w.feed.script.push(event(1, "insert"), event(2, "insert"));
+    w.start();
+    await waitFor("the first item", () => w.items.length === 1);
+    await new Promise((r) => setTimeout(r, 5)); // the read loop now waits for a permit
+    w.source.stop();
+    await waitFor("the end", () => w.completed());
+    expect(w.items).toHaveLength(1);
+    expect(w.feed.script).toHaveLength(1);
+  });
+});
+
 describe("ClaimSource: recovery", () => {
   it("a transient failure restarts after the last token read, counted transient / change_stream", async () => {
     const w = track(world({ checkpoint: { token: tok(0) } }));
@@ -516,6 +530,19 @@ describe("ClaimSource: catch-up scan", () => {
     await waitFor("the end", () => w.completed());
     expect(w.marks).toEqual([]);
     expect(w.msgs()).not.toContain("catch-up scan complete");
+    expect(w.feed.opens).toEqual([]);
+    // What the stop interrupts is not a stream failure.
+    expect(w.failed()).toBeUndefined();
+    expect(await metricValue(w.metrics, "claimflow_stream_restarts_total")).toBe(0);
+    expect(await metricValue(w.metrics, "claimflow_mongo_errors_total")).toBe(0);
+  });
+
+  it("a stop while loading the checkpoint completes the items, not an error", async () => {
+    const w = track(world({ checkpoint: { token: tok(0) } }));
+    w.start();
+    w.source.stop();
+    await waitFor("the end", () => w.completed() || w.failed() !== undefined);
+    expect(w.failed()).toBeUndefined();
     expect(w.feed.opens).toEqual([]);
   });
 

@@ -638,6 +638,20 @@ describe("ClaimSource: backfill", () => {
     );
   });
 
+  it("a stop while a page waits for a permit ends the backfill incomplete, that page uncounted", async () => {
+    const w = track(world({ checkpoint: { token: tok(0) }, docs: [claim(1), claim(2)], limit: 1 }));
+    w.start();
+    await waitFor("streaming", () => w.source.state === "streaming");
+    const run = w.source.backfill({} as never, async () => undefined);
+    await waitFor("the first backfill item", () => w.items.length === 1);
+    await new Promise((r) => setTimeout(r, 5)); // the page now waits for a permit
+    w.source.stop();
+    const done = await run;
+    expect(done.complete).toBe(false);
+    expect(done.progress).toEqual({ total: 2, scanned: 0, alreadyEmitted: 0, queued: 0 });
+    expect(w.items).toHaveLength(1);
+  });
+
   it("a stop between pages ends the backfill incomplete with the counts so far", async () => {
     const w = track(world({ checkpoint: { token: tok(0) }, docs: [claim(1), claim(2), claim(3)] }));
     w.start();

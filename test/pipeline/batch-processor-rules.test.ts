@@ -13,6 +13,7 @@ import { Enricher } from "../../src/pipeline/enricher.js";
 import { Resilience } from "../../src/pipeline/resilience.js";
 import type { Window } from "../../src/pipeline/windows.js";
 import { systemClock } from "../../src/ports/clock.js";
+import type { Ledger } from "../../src/ports/ledger.js";
 import { makeWorld, metricValue, reserveElsewhere, type World } from "./harness.js";
 
 interface Rig {
@@ -37,7 +38,7 @@ function rig(
   const p = new BatchProcessor({
     streamName: "rules",
     markBilled: opts.markBilled ?? true,
-    ledger: w.ports.ledger,
+    ledger: opts.ledger ? opts.ledger(w.ports.ledger) : w.ports.ledger,
     claims: w.ports.claims,
     deadLetters: w.ports.deadLetters,
     sink: w.ports.sink,
@@ -174,5 +175,160 @@ describe("BatchProcessor: repeats and superseded versions", () => {
     expect(await metricValue(metrics, "claimflow_claims_duplicate_total")).toBe(0);
     const second = w.db.ledger.allBatches().find((x) => x.batchId === out.batchId);
     expect(second?.claims).toEqual([{ claim_number: b?.claim_number, version: 1 }]);
+  });
+});
+
+const poisonOf = (claimNumber: string) => (batch: RenderBatch) => {
+  if (batch.claims.some((j) => j.claim.claim_number === claimNumber)) throw new TypeError("renderer bug");
+  return render837(batch);
+};
+
+describe("BatchProcessor: dead letters and render failures", () => {
+  it("a claim whose client is missing is dead-lettered; the rest is written", async () => {
+    const { w, p, metrics, acked } = rig({ claims: 3 });
+    const [a, b, c] = w.data.claims as Record<string, unknown>[];
+    const out = await p.process(
+      windowOf(pendingOf([a, { ...b, client_id: "NO_SUCH_CLIENT" }, c] as Record<string, unknown>[])),
+    );
+    expect(out).toMatchObject({ emitted: 2, duplicates: 0, deadLettered: 1 });
+    expect(acked).toEqual([1, 2, 3]);
+    const dead = w.db.deadLetters.all();
+    expect(dead.map((d) => [d.claimNumber, d.version, d.reason])).toEqual([
+      [b?.claim_number, 1, "client_missing"],
+    ]);
+    expect(
+      await metricValue(metrics, "claimflow_claims_dead_lettered_total", { reason: "client_missing" }),
+    ).toBe(1);
+    expect(await metricValue(metrics, "claimflow_batches_total", { outcome: "written" })).toBe(1);
+  });
+
+  it("a window of dead letters only: counted empty, nothing reserved", async () => {
+    const { w, p, metrics } = rig({ claims: 2 });
+    const docs = w.data.claims.map((d) => ({ ...d, client_id: "NO_SUCH_CLIENT" }));
+    const out = await p.process(windowOf(pendingOf(docs)));
+    expect(out).toEqual({ emitted: 0, duplicates: 0, deadLettered: 2 });
+    expect(w.db.ledger.allBatches()).toEqual([]);
+    expect(await metricValue(metrics, "claimflow_batches_total", { outcome: "empty" })).toBe(1);
+    expect(await metricValue(metrics, "claimflow_batches_total")).toBe(1);
+  });
+
+  it("the claim the renderer fails on is dead-lettered alone with the error's name; the rest is written", async () => {
+    const probe = rig({ claims: 3 });
+    const poison = probe.w.data.claims[1]?.claim_number as string;
+    const { w, p, metrics } = rig({ claims: 3, render: poisonOf(poison) });
+    const out = await p.process(windowOf(pendingOf(w.data.claims)));
+    expect(out).toMatchObject({ emitted: 2, duplicates: 0, deadLettered: 1 });
+    const dead = w.db.deadLetters.all();
+    expect(dead).toHaveLength(1);
+    expect(dead[0]).toMatchObject({
+      claimNumber: poison,
+      version: 1,
+      reason: "not_renderable",
+      issues: [{ path: "", message: "renderer failed (TypeError)" }],
+    });
+    expect(
+      await metricValue(metrics, "claimflow_claims_dead_lettered_total", { reason: "not_renderable" }),
+    ).toBe(1);
+    expect(w.db.ledger.allBatches()[0]?.claimCount).toBe(2);
+  });
+
+  it("a renderer that fails on every claim: all dead-lettered, a non-Error named 'error', batch counted empty", async () => {
+    const { w, p, metrics, acked } = rig({
+      claims: 3,
+      render: () => {
+        throw "not an Error";
+      },
+    });
+    const out = await p.process(windowOf(pendingOf(w.data.claims)));
+    expect(out).toEqual({ emitted: 0, duplicates: 0, deadLettered: 3 });
+    expect(acked).toEqual([1, 2, 3]);
+    const dead = w.db.deadLetters.all();
+    expect(dead.map((d) => d.issues)).toEqual(
+      Array(3).fill([{ path: "", message: "renderer failed (error)" }]),
+    );
+    expect(
+      await metricValue(metrics, "claimflow_claims_dead_lettered_total", { reason: "not_renderable" }),
+    ).toBe(3);
+    expect(await metricValue(metrics, "claimflow_batches_total", { outcome: "empty" })).toBe(1);
+    expect(w.db.ledger.allBatches()).toEqual([]);
+  });
+
+  it("a renderer that fails only on the claims together (each alone renders): the whole part is dead-lettered", async () => {
+    const { w, p } = rig({
+      claims: 3,
+      render: (b) => {
+        if (b.claims.length > 1) throw new RangeError("too many");
+        return render837(b);
+      },
+    });
+    const out = await p.process(windowOf(pendingOf(w.data.claims)));
+    expect(out).toEqual({ emitted: 0, duplicates: 0, deadLettered: 3 });
+    expect(w.db.deadLetters.all().map((d) => d.issues[0]?.message)).toEqual(
+      Array(3).fill("renderer failed (RangeError)"),
+    );
+  });
+});
+
+describe("BatchProcessor: split by stored size, concurrent reservations", () => {
+  async function contentBytes(n: number): Promise<number> {
+    const { w, p } = rig({ claims: n });
+    await p.process(windowOf(pendingOf(w.data.claims)));
+    return Buffer.byteLength(w.db.ledger.allBatches()[0]?.content as string, "utf8");
+  }
+
+  it("content of exactly maxContentBytes stays one batch", async () => {
+    const bytes = await contentBytes(3);
+    const { w, p } = rig({ claims: 3, maxContentBytes: bytes });
+    const out = await p.process(windowOf(pendingOf(w.data.claims)));
+    expect(w.db.ledger.allBatches()).toHaveLength(1);
+    expect(out.paths).toBeUndefined();
+    expect(out.emitted).toBe(3);
+  });
+
+  it("one byte over: split in halves, each its own batch, file and audit row; the first keeps the window's id", async () => {
+    const bytes = await contentBytes(3);
+    const { w, p, metrics } = rig({ claims: 3, maxContentBytes: bytes - 1 });
+    const out = await p.process(windowOf(pendingOf(w.data.claims)));
+    const batches = w.db.ledger.allBatches();
+    expect(batches.map((b) => b.claimCount)).toEqual([2, 1]);
+    expect(new Set(batches.map((b) => b.batchId)).size).toBe(2);
+    expect(out).toEqual({
+      batchId: batches[0]?.batchId,
+      path: batches[0]?.path,
+      paths: batches.map((b) => b.path),
+      emitted: 3,
+      duplicates: 0,
+      deadLettered: 0,
+    });
+    expect(w.db.audit.all().map((a) => [a.batchId, a.details])).toEqual(
+      batches.map((b) => [b.batchId, { path: b.path, claims: b.claimCount, isa13: b.isaControlNumber }]),
+    );
+    expect(await metricValue(metrics, "claimflow_batches_total", { outcome: "written" })).toBe(2);
+    expect(await metricValue(metrics, "claimflow_claims_emitted_total")).toBe(3);
+  });
+
+  it("a single claim is never split, however small the limit", async () => {
+    const { w, p } = rig({ claims: 3, maxContentBytes: 1 });
+    const out = await p.process(windowOf(pendingOf(w.data.claims)));
+    expect(w.db.ledger.allBatches().map((b) => b.claimCount)).toEqual([1, 1, 1]);
+    expect(out.paths).toHaveLength(3);
+    expect(out.emitted).toBe(3);
+  });
+
+  it("a claim reserved by another processor meanwhile is dropped as a duplicate; the rest re-rendered and written", async () => {
+    const { w, p, metrics } = rig({ claims: 3 });
+    const [a, b, c] = w.data.claims as Record<string, unknown>[];
+    await reserveElsewhere(w.ports, [b as Record<string, unknown>], {
+      batchId: "bOTHER",
+      streamName: "other",
+    });
+    const out = await p.process(windowOf(pendingOf([a, b, c] as Record<string, unknown>[])));
+    expect(out).toMatchObject({ emitted: 2, duplicates: 1, deadLettered: 0 });
+    const mine = w.db.ledger.allBatches().find((x) => x.batchId === out.batchId);
+    expect(mine?.claims.map((x) => x.claim_number)).toEqual([a?.claim_number, c?.claim_number]);
+    expect(mine?.totalChargeCents).toBe(
+      pendingOf([a, c] as Record<string, unknown>[]).reduce((s, x) => s + x.claim.total_charge, 0),
+    );
+    expect(await metricValue(metrics, "claimflow_claims_duplicate_total")).toBe(1);
   });
 });

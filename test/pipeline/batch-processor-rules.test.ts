@@ -13,7 +13,6 @@ import { Enricher } from "../../src/pipeline/enricher.js";
 import { Resilience } from "../../src/pipeline/resilience.js";
 import type { Window } from "../../src/pipeline/windows.js";
 import { systemClock } from "../../src/ports/clock.js";
-import type { Ledger } from "../../src/ports/ledger.js";
 import { makeWorld, metricValue, reserveElsewhere, type World } from "./harness.js";
 
 interface Rig {
@@ -38,7 +37,7 @@ function rig(
   const p = new BatchProcessor({
     streamName: "rules",
     markBilled: opts.markBilled ?? true,
-    ledger: opts.ledger ? opts.ledger(w.ports.ledger) : w.ports.ledger,
+    ledger: w.ports.ledger,
     claims: w.ports.claims,
     deadLetters: w.ports.deadLetters,
     sink: w.ports.sink,

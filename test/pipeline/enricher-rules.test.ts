@@ -1,9 +1,11 @@
 // The enricher's dead-letter reasons, one row per rule: the exact reason and issues an operator
 // reads in dead_letters for a missing patient, client or npi, and the prefixed issues of an
 // invalid client or npi.
+import { MongoServerError } from "mongodb";
 import { describe, expect, it } from "vitest";
 import { type Claim, parseClaim } from "../../src/domain/claim.js";
 import { Enricher } from "../../src/pipeline/enricher.js";
+import type { Lookups } from "../../src/ports/lookups.js";
 import { generate } from "../../src/seed/synthetic.js";
 import { MemoryLookups } from "../memory/memory-lookups.js";
 
@@ -65,4 +67,40 @@ describe("Enricher: what a dead letter says", () => {
       expect(out.issues).toEqual(issues);
     }
   });
+});
+
+describe("Enricher: a client or npi the server refuses to read", () => {
+  const refusal = () =>
+    new MongoServerError({
+      ok: 0,
+      code: 241,
+      codeName: "ConversionFailure",
+      errmsg: "Error parsing date string '1937-02-31'; at $toDate\nsecond line",
+    });
+  const expected =
+    "MongoDB could not read it (ConversionFailure, code 241): Error parsing date string '[redacted]'; at $toDate";
+
+  it.each<[string, "clients" | "npis", (c: Claim) => Claim, string, string]>([
+    ["its client", "clients", (c) => c, "client_invalid", "client"],
+    [
+      "its rendering npi",
+      "npis",
+      (c) => ({ ...c, rendering_npi: c.rendering_npi ?? "1999999999" }),
+      "npi_invalid",
+      "rendering_npi",
+    ],
+  ])(
+    "dead-letters the claim (%s), naming the error class and code, values scrubbed, first line only",
+    async (_w, refused, edit, reason, path) => {
+      const { lookups: inner, claim } = world();
+      const lookups: Lookups = {
+        patients: (ids, numbers) => inner.patients(ids, numbers),
+        clients: refused === "clients" ? async () => Promise.reject(refusal()) : (ids) => inner.clients(ids),
+        npis: refused === "npis" ? async () => Promise.reject(refusal()) : (ids) => inner.npis(ids),
+      };
+      const [out] = await new Enricher(lookups).enrich([edit(claim)]);
+      expect(out).toMatchObject({ ok: false, reason, issues: [{ path, message: expected }] });
+      expect(out?.ok === false && out.issues).toHaveLength(1);
+    },
+  );
 });

@@ -331,3 +331,42 @@ describe("BatchProcessor: split by stored size, concurrent reservations", () => 
     expect(await metricValue(metrics, "claimflow_claims_duplicate_total")).toBe(1);
   });
 });
+
+describe("BatchProcessor: reserved batches of other streams", () => {
+  it("finishes a dead stream's reserved batch, leaves a live stream's and its own alone", async () => {
+    const { w, p, metrics } = rig({ claims: 3 });
+    const [a, b, c] = w.data.claims as Record<string, unknown>[];
+    const old = new Date(Date.now() - 60_000);
+    await reserveElsewhere(w.ports, [a as Record<string, unknown>], {
+      batchId: "bGONE",
+      streamName: "gone",
+      createdAt: old,
+    });
+    await reserveElsewhere(w.ports, [b as Record<string, unknown>], {
+      batchId: "bLIVE",
+      streamName: "alive",
+      createdAt: old,
+    });
+    await reserveElsewhere(w.ports, [c as Record<string, unknown>], {
+      batchId: "bMINE",
+      streamName: "rules",
+      createdAt: old,
+    });
+    expect(await w.ports.leases.tryAcquire("alive", "someone", 60_000)).toBe(true);
+    expect(await p.recoverOrphans(1_000)).toBe(1);
+    const state = new Map(w.db.ledger.allBatches().map((x) => [x.batchId, x.state]));
+    expect(Object.fromEntries(state)).toEqual({ bGONE: "written", bLIVE: "reserved", bMINE: "reserved" });
+    expect(await metricValue(metrics, "claimflow_batches_total", { outcome: "recovered" })).toBe(1);
+    expect(await metricValue(metrics, "claimflow_claims_emitted_total")).toBe(1);
+    expect(w.db.audit.all().map((x) => [x.action, x.streamName, x.batchId])).toEqual([
+      ["file_emitted", "rules", "bGONE"],
+    ]);
+  });
+
+  it("a batch younger than minAgeMs is not an orphan yet", async () => {
+    const { w, p } = rig({ claims: 1 });
+    await reserveElsewhere(w.ports, w.data.claims, { batchId: "bNEW", streamName: "gone" });
+    expect(await p.recoverOrphans(60_000)).toBe(0);
+    expect(w.db.ledger.allBatches()[0]?.state).toBe("reserved");
+  });
+});

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { Metrics } from "../../src/observability/metrics.js";
 import { Engine } from "../../src/pipeline/engine.js";
 import { systemClock } from "../../src/ports/clock.js";
-import { baseOptions, makeWorld, metricValue, waitFor } from "./harness.js";
+import { baseOptions, makeWorld, metricValue, moreClaims, startEngine, waitFor } from "./harness.js";
 
 function capturingEngine() {
   const lines: { msg: string; paused?: boolean; by?: string; reason?: string }[] = [];
@@ -73,5 +73,42 @@ describe("Engine readiness and operator pause", () => {
       await engine.stop();
     }
     expect(engine.readiness()).toEqual({ ready: false, reason: "engine stopped" });
+  });
+});
+
+describe("Dead-letter row identity", () => {
+  it("names a claim without a usable number by its _id, defaults a non-integer version to 1, and clips group/client", async () => {
+    const w = makeWorld({ groups: 1, clients: 1 });
+    const { engine, metrics } = await startEngine(w.ports, { windowMs: 15 });
+    try {
+      const [a, b] = moreClaims(w, 2, "DLQ") as Record<string, unknown>[];
+      const longId = `ID${"X".repeat(80)}`;
+      w.db.claims.insertMany([
+        // Lower case is not a claim number (A-Z, 0-9, '-'): the row is keyed by _id, cut to 64.
+        {
+          ...a,
+          _id: longId,
+          claim_number: "dlq-lower",
+          version: 2.5,
+          group_id: "G".repeat(50),
+          client_id: 7,
+        },
+        // A valid number and integer version are kept; a missing required field makes it invalid.
+        { ...b, claim_number: "DLQ-KEPT", version: 3, client_id: "C".repeat(70), total_charge: undefined },
+      ]);
+      await waitFor("both parked", () => w.db.deadLetters.all().length === 2);
+      const rows = new Map(w.db.deadLetters.all().map((d) => [d.claimNumber, d]));
+      const byId = rows.get(`_id:${longId.slice(0, 64)}`);
+      expect(byId).toMatchObject({ version: 1, reason: "invalid_claim", groupId: "G".repeat(40) });
+      expect(byId?.clientId).toBeUndefined();
+      const kept = rows.get("DLQ-KEPT");
+      expect(kept).toMatchObject({ version: 3, reason: "invalid_claim", clientId: "C".repeat(64) });
+      expect(kept?.groupId).toBe(b?.group_id);
+      expect(
+        await metricValue(metrics, "claimflow_claims_dead_lettered_total", { reason: "invalid_claim" }),
+      ).toBe(2);
+    } finally {
+      await engine.stop();
+    }
   });
 });

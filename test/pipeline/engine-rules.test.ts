@@ -112,3 +112,15 @@ describe("Dead-letter row identity", () => {
     }
   });
 });
+
+describe("Engine start guard", () => {
+  it("names the refused call and the state in the error text", async () => {
+    const { engine } = capturingEngine();
+    await engine.start();
+    try {
+      await expect(engine.start()).rejects.toThrow("engine.start() is not allowed in state running");
+    } finally {
+      await engine.stop();
+    }
+  });
+});

@@ -35,11 +35,12 @@ export class InFlightLimiter {
     while (this.used < this.capacity && this.waiters.length > 0) this.waiters.shift()?.();
   }
 
-  /** Wakes every waiter without a permit, for shutdown (they re-check the stop flag). */
+  /**
+   * Wakes every waiter for shutdown, over capacity: each counts the permit it now holds (its
+   * closure does, as in `release`), sees the stop flag and gives it back. Counting it here as
+   * well left one permit behind per waiter.
+   */
   wakeAll(): void {
-    while (this.waiters.length > 0) {
-      this.used++;
-      this.waiters.shift()?.();
-    }
+    while (this.waiters.length > 0) this.waiters.shift()?.();
   }
 }

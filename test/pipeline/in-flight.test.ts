@@ -13,6 +13,22 @@ describe("InFlightLimiter", () => {
     expect(new InFlightLimiter(1).capacity).toBe(1);
   });
 
+  it("wakeAll wakes every waiter over capacity, each holding one permit it gives back", async () => {
+    const l = new InFlightLimiter(1);
+    await l.acquire();
+    const a = l.acquire();
+    const b = l.acquire();
+    l.wakeAll();
+    await Promise.all([a, b]);
+    expect(l.inFlight).toBe(3);
+    // As the source does when it finds the stop flag, then the first holder's ack.
+    l.release();
+    l.release();
+    l.release();
+    expect(l.inFlight).toBe(0);
+    expect(() => l.release()).toThrow("InFlightLimiter released more permits than it gave out");
+  });
+
   it("a released permit wakes one waiter, which then holds it", async () => {
     const l = new InFlightLimiter(1);
     await l.acquire();

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { AckParseError } from "../../src/edi/ack-errors.js";
 import type { Ack277, Ack999, Ta1Ack } from "../../src/edi/acknowledgement.js";
 import { parseAcknowledgements } from "../../src/edi/parse-acknowledgement.js";
+import { parseError } from "../support/ack-builders.js";
 
 const CTL = "000000017";
 const ISA = `ISA*00*          *00*          *ZZ*CLEARINGHOUSE  *ZZ*SUNRISE        *260315*1200*^*00501*${CTL}*0*T*:`;
@@ -26,16 +27,6 @@ const ST999 = "ST*999*0001*005010X231A1";
 const ST277 = "ST*277*0001*005010X214";
 const OK999 = ["AK1*HC*1234*005010X222A1", "AK2*837*0001*005010X222A1", "IK5*A", "AK9*A*1*1*1"];
 const BHT = "BHT*0085*08*277CA0001*20260315*1200*TH";
-
-function parseError(text: string): AckParseError {
-  try {
-    parseAcknowledgements(text);
-  } catch (err) {
-    if (err instanceof AckParseError) return err;
-    throw err;
-  }
-  throw new Error("expected an AckParseError");
-}
 
 function only<T>(text: string): T {
   const { acks } = parseAcknowledgements(text);

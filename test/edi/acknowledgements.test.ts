@@ -4,11 +4,10 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { AckParseError } from "../../src/edi/ack-errors.js";
 import type { Ack277, Ack999, Ta1Ack } from "../../src/edi/acknowledgement.js";
 import { parseAcknowledgements } from "../../src/edi/parse-acknowledgement.js";
 import { render837 } from "../../src/edi/render.js";
-import { ack277For, ack999For, readSent, ta1For } from "../support/ack-builders.js";
+import { ack277For, ack999For, parseError, readSent, ta1For } from "../support/ack-builders.js";
 import { batchOf, claimDoc, joined } from "./builders.js";
 
 const DIR = fileURLToPath(new URL("../fixtures/acks/", import.meta.url));
@@ -18,16 +17,6 @@ function only<T>(text: string): T {
   const { acks } = parseAcknowledgements(text);
   expect(acks).toHaveLength(1);
   return acks[0] as T;
-}
-
-function parseError(text: string): AckParseError {
-  try {
-    parseAcknowledgements(text);
-  } catch (err) {
-    if (err instanceof AckParseError) return err;
-    throw err;
-  }
-  throw new Error("expected an AckParseError");
 }
 
 /** An 837 claimflow renders: two claims, control number 1234. */

@@ -1,6 +1,8 @@
 // Acknowledgements a clearinghouse would send for an 837 claimflow wrote: read its ISA/GS/ST and
 // CLM segments and answer them (TA1, 999, 277CA), the way the tests and the end-to-end run need
 // them. The ISA of the answer swaps sender and receiver, as a real one does.
+import { AckParseError } from "../../src/edi/ack-errors.js";
+import { parseAcknowledgements } from "../../src/edi/parse-acknowledgement.js";
 import { readSegments, type Segment } from "../../src/edi/x12-reader.js";
 
 export interface SentFile {
@@ -133,4 +135,15 @@ export function ack277For(sent: SentFile, claims: readonly ClaimAnswer[]): strin
     if (c.serviceDate) body.push(`DTP*472*D8*${c.serviceDate}`);
   }
   return envelope(sent, "HN", set("277", "005010X214", body), "005010X214");
+}
+
+/** The AckParseError the parser throws for `text`; fails the test if it throws nothing or something else. */
+export function parseError(text: string): AckParseError {
+  try {
+    parseAcknowledgements(text);
+  } catch (err) {
+    if (err instanceof AckParseError) return err;
+    throw err;
+  }
+  throw new Error("expected an AckParseError");
 }

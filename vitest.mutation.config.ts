@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config";
+import { FastFirstSequencer } from "./test/support/fast-first-sequencer.js";
 
 // The fast tests only (in-memory twins, no mongod): what `npm run mutation` runs against each
 // mutant. Integration, compliance, CLI, ops and observability tests start mongod or child
@@ -12,7 +13,12 @@ export default defineConfig({
       "test/memory/**/*.test.ts",
       "test/domain-smoke.test.ts",
     ],
-    testTimeout: 60_000,
+    // A mutant that stalls the engine fails its test instead of waiting for Stryker's timeout,
+    // which costs 1.5 x the covering tests' time plus timeoutMS, then a new runner process
+    // (a fresh vitest, every module transformed again). No fast test takes a second unmutated;
+    // the model test sets its own limit.
+    testTimeout: 5_000,
+    sequence: { sequencer: FastFirstSequencer },
     // One module graph for all test files of a run. Stryker runs each mutant's tests in one
     // worker, and with isolation every test file imported src/ and its dependencies anew
     // (about 0.6 s a file; a pipeline mutant is reached by 8-15 engine test files). The fast
@@ -22,6 +28,8 @@ export default defineConfig({
     // Property tests: 25 generated cases each instead of 1,000-5,000 (test/support/property-runs.ts).
     // The ledger model test: 5 random schedules instead of 20. It reaches nearly every pipeline
     // mutant, so at 4.4 s it set the floor of each one's run.
-    env: { CLAIMFLOW_PROPERTY_RUNS: "25", MODEL_RUNS: "5" },
+    // The engine tests' waitFor gives up after 2 s instead of 5 s (test/pipeline/harness.ts):
+    // unmutated, what they wait for takes well under half a second.
+    env: { CLAIMFLOW_PROPERTY_RUNS: "25", MODEL_RUNS: "5", CLAIMFLOW_TEST_WAIT_MS: "2000" },
   },
 });

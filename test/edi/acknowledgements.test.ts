@@ -259,7 +259,9 @@ describe("files that are not acknowledgements", () => {
     expect(err.rule).toBe("envelope");
     const manySegments = `${isa}~${"REF*1K*X~".repeat(1_000_000)}`;
     expect(parseError(manySegments).rule).toBe("envelope");
-  });
+    // Its own limit: under mutation testing the parser runs instrumented (a counter per
+    // statement) and takes several seconds here, beyond the 5 s that catches stalled mutants.
+  }, 60_000);
 
   it("a bad element value is reported by position and rule, not by value", () => {
     const text = ta1For(readSent(ourFile())).replace("*A*000", "*Q*000");

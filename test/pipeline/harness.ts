@@ -100,7 +100,20 @@ export async function startEngine(
   return { engine, metrics };
 }
 
-export async function waitFor(what: string, pred: () => boolean | Promise<boolean>, timeoutMs = 5_000) {
+// How long waitFor waits by default. Mutation runs lower it (vitest.mutation.config.ts), so a
+// mutant that stalls the engine fails fast instead of running into Stryker's timeout.
+const defaultWaitMs = positiveOr(process.env.CLAIMFLOW_TEST_WAIT_MS, 5_000);
+
+function positiveOr(raw: string | undefined, fallback: number): number {
+  const n = Number(raw);
+  return raw !== undefined && Number.isFinite(n) && n > 0 ? n : fallback;
+}
+
+export async function waitFor(
+  what: string,
+  pred: () => boolean | Promise<boolean>,
+  timeoutMs = defaultWaitMs,
+) {
   const until = Date.now() + timeoutMs;
   while (!(await pred())) {
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);

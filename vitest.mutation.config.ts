@@ -1,9 +1,10 @@
 import { defineConfig } from "vitest/config";
 import { FastFirstSequencer } from "./test/support/fast-first-sequencer.js";
 
-// The fast tests only (in-memory twins, no mongod): what `npm run mutation` runs against each
-// mutant. Integration, compliance, CLI, ops and observability tests start mongod or child
-// processes; they are minutes per run and would make a mutation run take days on 2 cores.
+// The fast tests only (in-memory twins, no mongod): what `npm run mutation:pipeline` runs
+// against each src/pipeline mutant (vitest.mutation-core.config.ts narrows it for the core).
+// Integration, compliance, CLI, ops and observability tests start mongod or child processes;
+// they are minutes per run and would make a mutation run take days on 2 cores.
 export default defineConfig({
   test: {
     include: [
@@ -15,8 +16,8 @@ export default defineConfig({
     ],
     // A mutant that stalls the engine fails its test instead of waiting for Stryker's timeout,
     // which costs 1.5 x the covering tests' time plus timeoutMS, then a new runner process
-    // (a fresh vitest, every module transformed again). No fast test takes a second unmutated;
-    // the model test sets its own limit.
+    // (a fresh vitest, every module transformed again). Unmutated, the slowest fast tests take
+    // about 1.5 s; the model test and the 10 MB hostile-acknowledgement test set their own limits.
     testTimeout: 5_000,
     sequence: { sequencer: FastFirstSequencer },
     // One module graph for all test files of a run. Stryker runs each mutant's tests in one

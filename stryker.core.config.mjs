@@ -9,6 +9,8 @@ export default {
   ...base,
   vitest: { ...base.vitest, configFile: "vitest.mutation-core.config.ts" },
   mutate: ["src/domain/**/*.ts", "src/edi/**/*.ts"],
+  // The core's tests keep the CPU busy (191% of 200% with four runners): more would only queue.
+  concurrency: 4,
   incrementalFile: "reports/stryker-incremental-core.json",
   htmlReporter: { fileName: "reports/mutation-core/mutation.html" },
   jsonReporter: { fileName: "reports/mutation-core/mutation.json" },

@@ -1,11 +1,15 @@
 import { defineConfig } from "vitest/config";
 import { FastFirstSequencer } from "./test/support/fast-first-sequencer.js";
+import { keptThreadsPlugin } from "./test/support/kept-thread-pool.js";
 
 // The fast tests only (in-memory twins, no mongod): what `npm run mutation:pipeline` runs
 // against each src/pipeline mutant (vitest.mutation-core.config.ts narrows it for the core).
 // Integration, compliance, CLI, ops and observability tests start mongod or child processes;
 // they are minutes per run and would make a mutation run take days on 2 cores.
 export default defineConfig({
+  // One worker thread serves many mutants in turn (test/support/kept-thread-pool.ts): a new
+  // thread per mutant spent more CPU importing src/ and its dependencies than most tests take.
+  plugins: [keptThreadsPlugin(100)],
   test: {
     include: [
       "test/domain/**/*.test.ts",

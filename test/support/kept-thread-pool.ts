@@ -1,0 +1,176 @@
+import { resolve } from "node:path";
+import { Worker } from "node:worker_threads";
+import type { Plugin } from "vitest/config";
+import type { PoolOptions, PoolRunnerInitializer, PoolWorker, TestProject } from "vitest/node";
+
+/**
+ * A vitest pool for mutation runs (vitest.mutation.config.ts) whose worker thread outlives a
+ * run. Stryker's vitest runner calls `vitest.start()` once per mutant, and vitest ends each
+ * run by terminating its worker, so every mutant paid for a new thread importing zod, pino
+ * and src/ again (0.3-0.8 s of CPU) before a test that often takes 20 ms. Here the next run
+ * reuses the thread: only the test files are evaluated again (vitest invalidates them), src/
+ * and its dependencies stay loaded. Stryker switches mutants at run time (static mutants are
+ * ignored), so a module loaded once serves every mutant.
+ *
+ * vitest talks to a worker with a "start" message (the project's config), then "run" messages,
+ * then "stop". A kept thread answers a repeated "start" and a "stop" here, without the thread
+ * seeing them, and each "run" carries the config as it is now: Stryker narrows
+ * `testNamePattern` to the tests that cover the mutant before each run, and the worker would
+ * otherwise keep the config of its first start.
+ *
+ * A thread is not kept after a run that may leave work running in it (a test that timed out,
+ * an error outside a test), nor after `maxRuns` runs (tests that simulate kill -9 leave a
+ * hung engine behind, whose timers would add up). `CLAIMFLOW_MUTATION_FRESH_THREADS=1` turns
+ * this off (vitest's own threads pool), to compare results or timings.
+ */
+export function keptThreadsPlugin(maxRuns: number): Plugin {
+  const pool: PoolRunnerInitializer = {
+    name: POOL_NAME,
+    createPoolWorker: (options) => new KeptThreadWorker(options, maxRuns),
+  };
+  return {
+    name: "claimflow:kept-threads",
+    // After the config is resolved: Stryker's runner passes `pool: "threads"` to createVitest,
+    // which a config file's `pool` cannot override.
+    configureVitest({ project }) {
+      if (process.env.CLAIMFLOW_MUTATION_FRESH_THREADS === "1") return;
+      const config = project.config as { pool: string; poolRunner?: PoolRunnerInitializer };
+      config.pool = POOL_NAME;
+      config.poolRunner = pool;
+    },
+  };
+}
+
+const POOL_NAME = "claimflow-kept-threads";
+
+interface Kept {
+  readonly thread: Worker;
+  runs: number;
+}
+
+type Listener = (arg: unknown) => void;
+
+/** Threads between runs, at most one per Stryker runner process (it runs one vitest worker). */
+const idle: Kept[] = [];
+
+class KeptThreadWorker implements PoolWorker {
+  readonly name = POOL_NAME;
+  private own: Kept | undefined;
+  /** True when `own` was started by an earlier run: its worker has had its "start". */
+  private reused = false;
+  private keepAfterStop = false;
+  /** What vitest attached to the thread through this worker, detached when it stops. */
+  private readonly listeners: Array<[string, Listener]> = [];
+
+  constructor(
+    private readonly options: PoolOptions,
+    private readonly maxRuns: number,
+  ) {}
+
+  async start(): Promise<void> {
+    if (this.own) return;
+    const kept = idle.pop();
+    if (kept) {
+      this.own = kept;
+      this.reused = true;
+      return;
+    }
+    // The same entry point, env and flags as vitest's own threads pool.
+    const { distPath, env, execArgv } = this.options;
+    const thread = new Worker(resolve(distPath, "workers/threads.js"), {
+      env,
+      execArgv,
+      stdout: true,
+      stderr: true,
+    });
+    const { logger } = this.project.vitest;
+    thread.stdout.pipe(logger.outputStream);
+    thread.stderr.pipe(logger.errorStream);
+    // A thread kept idle must not hold the runner process open once vitest has closed.
+    thread.unref();
+    this.own = { thread, runs: 0 };
+  }
+
+  send(message: { type?: string }): void {
+    const thread = this.thread;
+    if (message.type === "start" && this.reused) {
+      this.reply({ type: "started" });
+      return;
+    }
+    if (message.type === "stop") {
+      this.keepAfterStop = this.mayKeep();
+      if (this.keepAfterStop) {
+        this.reply({ type: "stopped" });
+        return;
+      }
+    }
+    if ((message.type === "run" || message.type === "collect") && this.reused) {
+      const m = message as { context: Record<string, unknown> };
+      thread.postMessage({ ...m, context: { ...m.context, config: this.project.serializedConfig } });
+      return;
+    }
+    thread.postMessage(message);
+  }
+
+  async stop(): Promise<void> {
+    const own = this.own;
+    if (!own) return;
+    this.own = undefined;
+    for (const [event, callback] of this.listeners.splice(0)) own.thread.off(event, callback);
+    own.runs += 1;
+    if (this.keepAfterStop) idle.push(own);
+    else await own.thread.terminate();
+  }
+
+  on(event: string, callback: Listener): void {
+    this.listeners.push([event, callback]);
+    this.thread.on(event, callback);
+  }
+
+  off(event: string, callback: Listener): void {
+    const i = this.listeners.findIndex(([e, c]) => e === event && c === callback);
+    if (i >= 0) this.listeners.splice(i, 1);
+    this.thread.off(event, callback);
+  }
+
+  deserialize(data: unknown): unknown {
+    return data;
+  }
+
+  private get project(): TestProject {
+    return this.options.project;
+  }
+
+  private get thread(): Worker {
+    if (!this.own) throw new Error("kept-threads pool: worker used before start or after stop");
+    return this.own.thread;
+  }
+
+  /** Whether the run that is ending can have left nothing running in the thread. */
+  private mayKeep(): boolean {
+    const own = this.own;
+    if (!own || own.runs + 1 >= this.maxRuns) return false;
+    const state = this.project.vitest.state;
+    if (state.getUnhandledErrors().length > 0) return false;
+    return !state.getFiles().some((file) => hasTimedOut(file));
+  }
+
+  /** A worker's answer, as vitest's PoolRunner expects it, delivered asynchronously. */
+  private reply(message: { type: string }): void {
+    const response = { __vitest_worker_response__: true, ...message };
+    setImmediate(() => {
+      for (const [event, callback] of [...this.listeners]) if (event === "message") callback(response);
+    });
+  }
+}
+
+interface TaskLike {
+  readonly tasks?: readonly TaskLike[];
+  readonly result?: { readonly errors?: readonly { readonly message?: string }[] };
+}
+
+/** A test or hook that timed out may still be running: vitest's own timeouts and waitFor's. */
+function hasTimedOut(task: TaskLike): boolean {
+  if (task.result?.errors?.some((e) => /timed out/i.test(e.message ?? ""))) return true;
+  return (task.tasks ?? []).some(hasTimedOut);
+}

@@ -32,11 +32,16 @@ export function keptThreadsPlugin(maxRuns: number): Plugin {
     name: "claimflow:kept-threads",
     // After the config is resolved: Stryker's runner passes `pool: "threads"` to createVitest,
     // which a config file's `pool` cannot override.
-    configureVitest({ project }) {
+    configureVitest({ project, vitest }) {
       if (process.env.CLAIMFLOW_MUTATION_FRESH_THREADS === "1") return;
       const config = project.config as { pool: string; poolRunner?: PoolRunnerInitializer };
       config.pool = POOL_NAME;
       config.poolRunner = pool;
+      vitest.onClose(async () => {
+        const threads = idle.get(project) ?? [];
+        idle.delete(project);
+        await Promise.all(threads.map((kept) => kept.thread.terminate()));
+      });
     },
   };
 }
@@ -50,8 +55,11 @@ interface Kept {
 
 type Listener = (arg: unknown) => void;
 
-/** Threads between runs, at most one per Stryker runner process (it runs one vitest worker). */
-const idle: Kept[] = [];
+/**
+ * Threads between runs, per project (a thread holds its project's config and modules). A
+ * Stryker runner process has one vitest with one worker, so one thread.
+ */
+const idle = new WeakMap<TestProject, Kept[]>();
 
 class KeptThreadWorker implements PoolWorker {
   readonly name = POOL_NAME;
@@ -69,7 +77,7 @@ class KeptThreadWorker implements PoolWorker {
 
   async start(): Promise<void> {
     if (this.own) return;
-    const kept = idle.pop();
+    const kept = idle.get(this.project)?.pop();
     if (kept) {
       this.own = kept;
       this.reused = true;
@@ -86,7 +94,7 @@ class KeptThreadWorker implements PoolWorker {
     const { logger } = this.project.vitest;
     thread.stdout.pipe(logger.outputStream);
     thread.stderr.pipe(logger.errorStream);
-    // A thread kept idle must not hold the runner process open once vitest has closed.
+    // An idle thread must not hold a process open that ends without closing vitest.
     thread.unref();
     this.own = { thread, runs: 0 };
   }
@@ -118,8 +126,13 @@ class KeptThreadWorker implements PoolWorker {
     this.own = undefined;
     for (const [event, callback] of this.listeners.splice(0)) own.thread.off(event, callback);
     own.runs += 1;
-    if (this.keepAfterStop) idle.push(own);
-    else await own.thread.terminate();
+    if (!this.keepAfterStop) {
+      await own.thread.terminate();
+      return;
+    }
+    const threads = idle.get(this.project) ?? [];
+    threads.push(own);
+    idle.set(this.project, threads);
   }
 
   on(event: string, callback: Listener): void {

@@ -1,4 +1,5 @@
-import { resolve } from "node:path";
+import { readdirSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { Worker } from "node:worker_threads";
 import type { Plugin } from "vitest/config";
 import type { PoolOptions, PoolRunnerInitializer, PoolWorker, TestProject } from "vitest/node";
@@ -8,15 +9,17 @@ import type { PoolOptions, PoolRunnerInitializer, PoolWorker, TestProject } from
  * run. Stryker's vitest runner calls `vitest.start()` once per mutant, and vitest ends each
  * run by terminating its worker, so every mutant paid for a new thread importing zod, pino
  * and src/ again (0.3-0.8 s of CPU) before a test that often takes 20 ms. Here the next run
- * reuses the thread: only the test files are evaluated again (vitest invalidates them), src/
- * and its dependencies stay loaded. Stryker switches mutants at run time (static mutants are
- * ignored), so a module loaded once serves every mutant.
+ * reuses the thread. Its dependencies (zod, pino, fast-check...) stay loaded: Node imports
+ * them natively, once per thread. Every module of our own (src/, test/) is evaluated again on
+ * each run, as in a new thread: src/ keeps state between calls (lazily built sets, caches
+ * keyed by schema or client object, test builders' fixtures), and a value computed under one
+ * mutant must not be what the next mutant's run reads.
  *
  * vitest talks to a worker with a "start" message (the project's config), then "run" messages,
  * then "stop". A kept thread answers a repeated "start" and a "stop" here, without the thread
- * seeing them, and each "run" carries the config as it is now: Stryker narrows
- * `testNamePattern` to the tests that cover the mutant before each run, and the worker would
- * otherwise keep the config of its first start.
+ * seeing them. Each "run" carries the config as it is now (Stryker narrows `testNamePattern`
+ * to the tests that cover the mutant before each run, and the worker would otherwise keep the
+ * config of its first start) and, as files to invalidate, every file under src/ and test/.
  *
  * A thread is not kept after a run that may leave work running in it (a test that timed out,
  * an error outside a test), nor after `maxRuns` runs (tests that simulate kill -9 leave a
@@ -26,7 +29,8 @@ import type { PoolOptions, PoolRunnerInitializer, PoolWorker, TestProject } from
 export function keptThreadsPlugin(maxRuns: number): Plugin {
   const pool: PoolRunnerInitializer = {
     name: POOL_NAME,
-    createPoolWorker: (options) => new KeptThreadWorker(options, maxRuns),
+    createPoolWorker: (options) =>
+      new KeptThreadWorker(options, maxRuns, ownFiles(options.project.config.root)),
   };
   return {
     name: "claimflow:kept-threads",
@@ -73,6 +77,7 @@ class KeptThreadWorker implements PoolWorker {
   constructor(
     private readonly options: PoolOptions,
     private readonly maxRuns: number,
+    private readonly ownFiles: readonly string[],
   ) {}
 
   async start(): Promise<void> {
@@ -113,8 +118,10 @@ class KeptThreadWorker implements PoolWorker {
       }
     }
     if ((message.type === "run" || message.type === "collect") && this.reused) {
-      const m = message as { context: Record<string, unknown> };
-      thread.postMessage({ ...m, context: { ...m.context, config: this.project.serializedConfig } });
+      const m = message as { context: { invalidates?: string[] } };
+      const invalidates = [...(m.context.invalidates ?? []), ...this.ownFiles];
+      const config = this.project.serializedConfig;
+      thread.postMessage({ ...m, context: { ...m.context, config, invalidates } });
       return;
     }
     thread.postMessage(message);
@@ -175,6 +182,25 @@ class KeptThreadWorker implements PoolWorker {
       for (const [event, callback] of [...this.listeners]) if (event === "message") callback(response);
     });
   }
+}
+
+/**
+ * Our own modules: every file under src/ and test/ (vitest keys its evaluated modules by
+ * file path). Listed once per vitest: a mutation run does not add files.
+ */
+const ownFilesByRoot = new Map<string, readonly string[]>();
+
+function ownFiles(root: string): readonly string[] {
+  let files = ownFilesByRoot.get(root);
+  if (!files) {
+    files = ["src", "test"].flatMap((dir) =>
+      readdirSync(join(root, dir), { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile())
+        .map((e) => join(e.parentPath, e.name)),
+    );
+    ownFilesByRoot.set(root, files);
+  }
+  return files;
 }
 
 interface TaskLike {

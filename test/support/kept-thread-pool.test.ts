@@ -16,6 +16,7 @@ interface Outcome {
   readonly thread: number | undefined;
   readonly loads: number | undefined;
   readonly sameDependency: boolean | undefined;
+  readonly activeAtLoad: string | null | undefined;
 }
 
 let open: Vitest | undefined;
@@ -80,6 +81,9 @@ describe("kept worker thread for mutation runs", () => {
     // A module of ours keeps nothing from the previous run (it may have run another mutant).
     expect(first.loads).toBe(1);
     expect(second.loads).toBe(2);
+    // The previous run's mutant is not active while our modules are evaluated again.
+    expect(first.activeAtLoad).toBeNull();
+    expect(second.activeAtLoad).toBeNull();
   }, 60_000);
 
   it("gives each run the test name filter set just before it, not the thread's first", async () => {

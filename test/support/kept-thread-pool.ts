@@ -1,5 +1,6 @@
 import { readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { Plugin } from "vitest/config";
 import type { PoolOptions, PoolRunnerInitializer, PoolWorker, TestProject } from "vitest/node";
@@ -20,6 +21,8 @@ import type { PoolOptions, PoolRunnerInitializer, PoolWorker, TestProject } from
  * seeing them. Each "run" carries the config as it is now (Stryker narrows `testNamePattern`
  * to the tests that cover the mutant before each run, and the worker would otherwise keep the
  * config of its first start) and, as files to invalidate, every file under src/ and test/.
+ * A setup file (kept-thread-setup.ts) clears the previous run's mutant before src/ is evaluated
+ * again, so module-level code runs unmutated, as in a new thread.
  *
  * A thread is not kept after a run that may leave work running in it (a test that timed out,
  * an error outside a test), nor after `maxRuns` runs (tests that simulate kill -9 leave a
@@ -41,6 +44,8 @@ export function keptThreadsPlugin(maxRuns: number): Plugin {
       const config = project.config as { pool: string; poolRunner?: PoolRunnerInitializer };
       config.pool = POOL_NAME;
       config.poolRunner = pool;
+      // After Stryker's own setup file, which its runner puts first.
+      project.config.setupFiles = [...project.config.setupFiles, SETUP_FILE];
       vitest.onClose(async () => {
         const threads = idle.get(project) ?? [];
         idle.delete(project);
@@ -51,6 +56,7 @@ export function keptThreadsPlugin(maxRuns: number): Plugin {
 }
 
 const POOL_NAME = "claimflow-kept-threads";
+const SETUP_FILE = fileURLToPath(new URL("./kept-thread-setup.ts", import.meta.url));
 
 interface Kept {
   readonly thread: Worker;

@@ -30,10 +30,14 @@ import type { PoolOptions, PoolRunnerInitializer, PoolWorker, TestProject } from
  * this off (vitest's own threads pool), to compare results or timings.
  */
 export function keptThreadsPlugin(maxRuns: number): Plugin {
+  // Listed once, at the first worker: a mutation run adds no files.
+  let files: readonly string[] | undefined;
   const pool: PoolRunnerInitializer = {
     name: POOL_NAME,
-    createPoolWorker: (options) =>
-      new KeptThreadWorker(options, maxRuns, ownFiles(options.project.config.root)),
+    createPoolWorker: (options) => {
+      files ??= ownFiles(options.project.config.root);
+      return new KeptThreadWorker(options, maxRuns, files);
+    },
   };
   return {
     name: "claimflow:kept-threads",
@@ -190,23 +194,13 @@ class KeptThreadWorker implements PoolWorker {
   }
 }
 
-/**
- * Our own modules: every file under src/ and test/ (vitest keys its evaluated modules by
- * file path). Listed once per vitest: a mutation run does not add files.
- */
-const ownFilesByRoot = new Map<string, readonly string[]>();
-
+/** Our own modules: every file under src/ and test/ (vitest keys evaluated modules by path). */
 function ownFiles(root: string): readonly string[] {
-  let files = ownFilesByRoot.get(root);
-  if (!files) {
-    files = ["src", "test"].flatMap((dir) =>
-      readdirSync(join(root, dir), { recursive: true, withFileTypes: true })
-        .filter((e) => e.isFile())
-        .map((e) => join(e.parentPath, e.name)),
-    );
-    ownFilesByRoot.set(root, files);
-  }
-  return files;
+  return ["src", "test"].flatMap((dir) =>
+    readdirSync(join(root, dir), { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => join(e.parentPath, e.name)),
+  );
 }
 
 interface TaskLike {

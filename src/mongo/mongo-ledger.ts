@@ -2,8 +2,9 @@
 // multi-document transaction of claimflow: the batch row (with its content) and one history
 // row per claim version commit together or not at all, and the unique {claim_number, version}
 // index turns every race between processors, restarts and replays into a duplicate-key error.
-import type { ClientSession, Db, Document, MongoClient } from "mongodb";
+import { type ClientSession, type Db, type Document, type MongoClient, Timestamp } from "mongodb";
 import type { ClaimVersionRef } from "../domain/joined-claim.js";
+import { type ClusterTime, compareClusterTime } from "../ports/change-feed.js";
 import { type ContentCodec, ContentUnreadableError, plainContentCodec } from "../ports/content-codec.js";
 import {
   assertSameClaims,
@@ -18,6 +19,7 @@ import {
   type ReserveConflict,
   reserveEach,
 } from "../ports/ledger.js";
+import { fromTimestamp, toTimestamp } from "./cluster-time.js";
 import { COLLECTIONS } from "./collections.js";
 import { isDuplicateKeyError } from "./connect.js";
 
@@ -192,6 +194,7 @@ export class MongoLedger implements Ledger {
         async (s: ClientSession) => {
           await this.batches.insertOne(doc, { session: s });
           await this.history.insertMany(rows, { session: s, ordered: true });
+          await this.raiseMarks([batch], s);
         },
         { writeConcern: { w: "majority" }, readConcern: { level: "snapshot" } },
       );
@@ -223,6 +226,7 @@ export class MongoLedger implements Ledger {
         async (s: ClientSession) => {
           await this.batches.insertMany(docs, { session: s, ordered: true });
           await this.history.insertMany(rows, { session: s, ordered: true });
+          await this.raiseMarks(batches, s);
         },
         { writeConcern: { w: "majority" }, readConcern: { level: "snapshot" } },
       );
@@ -236,6 +240,56 @@ export class MongoLedger implements Ledger {
     } finally {
       await session.endSession();
     }
+  }
+
+  /**
+   * In the reserving transaction: each stream's mark goes up to the newest event its batches
+   * cover (`$max`: never lowered, whatever order transactions commit in). The mark document was
+   * created by `reservedThrough` before this process read any event; the upsert only matters if
+   * someone removed it since.
+   */
+  private async raiseMarks(batches: readonly BatchRecord[], session: ClientSession): Promise<void> {
+    const marks = new Map<string, ClusterTime>();
+    for (const b of batches) {
+      if (!b.eventsThrough) continue;
+      const cur = marks.get(b.streamName);
+      if (!cur || compareClusterTime(b.eventsThrough, cur) > 0) marks.set(b.streamName, b.eventsThrough);
+    }
+    for (const [stream, ct] of marks)
+      await this.marks.updateOne(
+        { _id: `${STREAM_MARK_PREFIX}${stream}` },
+        { $max: { events_through: toTimestamp(ct) } },
+        { session, upsert: true },
+      );
+  }
+
+  async reservedThrough(streamName: string): Promise<ClusterTime | null> {
+    const id = `${STREAM_MARK_PREFIX}${streamName}`;
+    const found = await this.marks.findOne({ _id: id });
+    if (found) return isZero(found.events_through) ? null : fromTimestamp(found.events_through);
+    // First start of this stream with the mark (a new stream, or one that ran before the mark
+    // existed). With no batch of the stream anywhere, nothing was reserved: the mark starts at
+    // zero. Otherwise (or when that cannot be told quickly) every event up to now may have been
+    // reserved, and is looked up like before. $setOnInsert: a racing processor's value stands.
+    const zero = new Timestamp({ t: 0, i: 0 });
+    let start = zero;
+    if ((await this.batches.estimatedDocumentCount()) > 0) {
+      const any = await this.batches
+        .findOne({ stream_name: streamName }, { projection: { _id: 1 }, maxTimeMS: 2_000 })
+        .catch(() => "unknown" as const);
+      if (any !== null) {
+        const res = await this.db.command({ ping: 1 });
+        start = (res.operationTime ?? res.$clusterTime?.clusterTime ?? MAX_TIMESTAMP) as Timestamp;
+      }
+    }
+    await this.marks.updateOne({ _id: id }, { $setOnInsert: { events_through: start } }, { upsert: true });
+    const mark = await this.marks.findOne({ _id: id });
+    const ts = mark?.events_through ?? start;
+    return isZero(ts) ? null : fromTimestamp(ts);
+  }
+
+  private get marks() {
+    return this.db.collection<{ _id: string; events_through: Timestamp }>(COLLECTIONS.counters);
   }
 
   async markWrittenMany(batchIds: readonly string[], at: Date): Promise<void> {
@@ -452,6 +506,16 @@ function historyRows(batch: BatchRecord): HistoryDoc[] {
 
 /** edi_counters ids of the interchange sender keys (`isa:` ids are the legacy raw-sender ones). */
 export const COUNTER_PREFIX = "isa2:";
+
+/** edi_counters ids of the streams' `reservedThrough` marks (one per stream name). */
+export const STREAM_MARK_PREFIX = "reserved-through:";
+
+/** When the server tells no cluster time: every event may be a repeat (the mark's safe side). */
+const MAX_TIMESTAMP = new Timestamp({ t: 0xffffffff, i: 0xffffffff });
+
+function isZero(ts: Timestamp): boolean {
+  return ts.t === 0 && ts.i === 0;
+}
 
 function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");

@@ -18,6 +18,7 @@ import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
 import { type BatchTrace, NOOP_BATCH_TRACE, startBatchTrace } from "../observability/tracing.js";
 import type { AuditEntry, AuditLog } from "../ports/audit-log.js";
+import { type ClusterTime, laterOf } from "../ports/change-feed.js";
 import type { ClaimStore } from "../ports/claim-store.js";
 import type { Clock } from "../ports/clock.js";
 import { ContentUnreadableError } from "../ports/content-codec.js";
@@ -34,7 +35,7 @@ import {
 import type { Acker } from "./acker.js";
 import { batchPath } from "./batch-path.js";
 import { ClaimOrder } from "./claim-order.js";
-import type { Enricher } from "./enricher.js";
+import type { Enriched, Enricher } from "./enricher.js";
 import { GroupCommit } from "./group-commit.js";
 import { errorSummary, type Resilience } from "./resilience.js";
 import type { Window } from "./windows.js";
@@ -45,6 +46,13 @@ export interface PendingClaim {
   readonly claim: Claim;
   /** When the claim became ready (event cluster/wall time), for the latency histogram. */
   readonly eventTimeMs: number;
+  /** The change event's cluster time; absent for a scanned document. */
+  readonly clusterTime?: ClusterTime | undefined;
+  /**
+   * False when no earlier run can have emitted this version (SourceItem.mayRepeat): its history
+   * lookup is skipped. Absent means it may be a repeat.
+   */
+  readonly mayRepeat?: boolean | undefined;
 }
 
 export interface BatchProcessorDeps {
@@ -98,6 +106,34 @@ export const MAX_CONTENT_BYTES = 8 * 1024 * 1024;
  */
 const GROUP_MAX = 64;
 
+/**
+ * After a reservation conflict, every batch looks its claims up for this long: a conflict means
+ * another processor (overlapping EDI_GROUP_FILTER, one whose lease lapsed) reserves the same
+ * claims, so repeats and superseded versions are possible beyond this stream's own mark.
+ */
+export const LOOKUP_AFTER_CONFLICT_MS = 10 * 60_000;
+
+const NOTHING_FOUND: HistoryLookup = { emitted: [], superseded: [] };
+
+/** A claim of the window with its joins, on its way to a batch or a dead letter. */
+interface Row {
+  readonly item: PendingClaim;
+  readonly enriched: Enriched;
+  /** checkRenderable's answer, computed once. */
+  problems?: InputIssue[];
+}
+
+function renderProblems(r: Row): InputIssue[] {
+  if (!r.enriched.ok) return [];
+  r.problems ??= checkRenderable(r.enriched.joined);
+  return r.problems;
+}
+
+/** Enrichment failed, or the claim cannot be rendered: it would become a dead letter. */
+function refused(r: Row): boolean {
+  return !r.enriched.ok || renderProblems(r).length > 0;
+}
+
 interface Candidate {
   readonly item: PendingClaim;
   readonly joined: JoinedClaim;
@@ -123,6 +159,8 @@ export function sha256(text: string): string {
 export class BatchProcessor {
   /** Windows sharing a claim number run in the order they started (versions in order). */
   readonly claimOrder = new ClaimOrder();
+  /** Clock time of the last reservation conflict (see LOOKUP_AFTER_CONFLICT_MS). */
+  private lastConflictAt = Number.NEGATIVE_INFINITY;
 
   private readonly historyGroup: GroupCommit<readonly ClaimVersionRef[], HistoryLookup>;
   private readonly reserveGroup: GroupCommit<BatchRecord, ReserveConflict | undefined>;
@@ -230,14 +268,21 @@ export class BatchProcessor {
       if (!prev || item.claim.version >= prev.claim.version) newest.set(item.claim.claim_number, item);
       if (prev) duplicates++;
     }
-    let pending = [...newest.values()];
+    const pending = [...newest.values()];
 
     // Two independent reads, one wait (a round trip less per batch): which claims are emitted
     // already, and the joins. Joins of claims found emitted are dropped unused, before anything
-    // (a dead letter included) is decided from them.
+    // (a dead letter included) is decided from them. Only versions that may be repeats are
+    // looked up: a change event newer than anything this stream reserved cannot be one (after
+    // a conflict, everything is, for a while). A race with another processor is still decided
+    // by the unique index at reserve.
+    const lookupAll = d.clock.now().getTime() - this.lastConflictAt < LOOKUP_AFTER_CONFLICT_MS;
+    const toLookUp = lookupAll ? pending : pending.filter((p) => p.mayRepeat !== false);
     const enrichStart = performance.now();
     const [history, enrichedAll] = await Promise.all([
-      d.resilience.run(() => this.historyGroup.submit(pending.map(refOf)), d.signal, "history_lookup"),
+      toLookUp.length === 0
+        ? NOTHING_FOUND
+        : d.resilience.run(() => this.historyGroup.submit(toLookUp.map(refOf)), d.signal, "history_lookup"),
       trace
         .step("enrich", () =>
           d.resilience.run(() => d.enricher.enrich(pending.map((p) => p.claim)), d.signal, "enrich"),
@@ -247,41 +292,41 @@ export class BatchProcessor {
           return r;
         }),
     ]);
-    let enriched = enrichedAll;
-    if (history.emitted.length > 0 || history.superseded.length > 0) {
-      const emitted = new Set(history.emitted.map(keyOf));
-      const superseded = new Set(history.superseded.map(keyOf));
-      const fresh = pending.map((p) => !emitted.has(keyOf(refOf(p))) && !superseded.has(keyOf(refOf(p))));
-      const repeats = pending.filter((p) => emitted.has(keyOf(refOf(p))));
-      const stale = pending.filter((p) => !emitted.has(keyOf(refOf(p))) && superseded.has(keyOf(refOf(p))));
-      pending = pending.filter((_, i) => fresh[i]);
-      enriched = enrichedAll.filter((_, i) => fresh[i]);
-      duplicates += repeats.length;
-      if (stale.length > 0) {
-        // A newer version of the claim is billed already (a token reset into the past, a late
-        // event): the old version is never emitted after it.
-        d.metrics.eventsSkipped.inc({ reason: "superseded" }, stale.length);
-        log.info({ superseded: stale.length }, "older claim versions skipped: a newer version is billed");
-      }
-      // A crash between the file and the billed mark leaves claims ready: finish the mark now
-      // (only for versions whose batch is written: findEmitted never returns a reserved one).
-      if (d.markBilled && repeats.length > 0)
-        await d.resilience.run(() => d.claims.markBilled(repeats.map(refOf)), d.signal, "mark_billed");
+    let known = await this.dropKnown(
+      pending.map((item, i) => ({ item, enriched: enrichedAll[i] as Enriched })),
+      history,
+      log,
+    );
+    let rows = known.rows;
+    duplicates += known.repeats;
+    // A claim about to be refused whose lookup was skipped is looked up first: one emitted
+    // before (touched since without a new version) whose joins no longer resolve is a repeat,
+    // not a dead letter. Only refusals pay this read.
+    const unchecked = lookupAll ? [] : rows.filter((r) => r.item.mayRepeat === false && refused(r));
+    if (unchecked.length > 0) {
+      const late = await d.resilience.run(
+        () => this.historyGroup.submit(unchecked.map((r) => refOf(r.item))),
+        d.signal,
+        "history_lookup",
+      );
+      known = await this.dropKnown(rows, late, log);
+      rows = known.rows;
+      duplicates += known.repeats;
     }
     d.metrics.claimsDuplicate.inc(duplicates);
 
     const dead: DeadLetterEntry[] = [];
     const joined: Candidate[] = [];
-    enriched.forEach((e, idx) => {
-      const item = pending[idx] as PendingClaim;
+    for (const r of rows) {
+      const e = r.enriched;
       if (!e.ok) {
         dead.push(deadLetterOf(e.claim, e.reason, e.issues));
-        return;
+        continue;
       }
-      const problems = checkRenderable(e.joined);
+      const problems = renderProblems(r);
       if (problems.length > 0) dead.push(deadLetterOf(e.joined.claim, "not_renderable", problems));
-      else joined.push({ item, joined: e.joined });
-    });
+      else joined.push({ item: r.item, joined: e.joined });
+    }
     if (dead.length > 0) {
       await d.resilience.run(() => d.deadLetters.record(dead, d.clock.now()), d.signal, "dead_letter");
       for (const x of dead) d.metrics.claimsDeadLettered.inc({ reason: x.reason });
@@ -340,6 +385,43 @@ export class BatchProcessor {
   }
 
   /**
+   * Drops what the ledger knows: versions already emitted (repeats; their billed mark is
+   * finished, in case a crash came between the file and the mark) and versions a newer one
+   * supersedes (skipped: an old version is never emitted after a newer one).
+   */
+  private async dropKnown(
+    rows: readonly Row[],
+    history: HistoryLookup,
+    log: Logger,
+  ): Promise<{ rows: Row[]; repeats: number }> {
+    const d = this.deps;
+    if (history.emitted.length === 0 && history.superseded.length === 0)
+      return { rows: [...rows], repeats: 0 };
+    const emitted = new Set(history.emitted.map(keyOf));
+    const superseded = new Set(history.superseded.map(keyOf));
+    const keep: Row[] = [];
+    const repeats: ClaimVersionRef[] = [];
+    let stale = 0;
+    for (const r of rows) {
+      const ref = refOf(r.item);
+      const k = keyOf(ref);
+      if (emitted.has(k)) repeats.push(ref);
+      else if (superseded.has(k)) stale++;
+      else keep.push(r);
+    }
+    if (stale > 0) {
+      // A newer version of the claim is billed already (a token reset into the past, a late
+      // event): the old version is never emitted after it.
+      d.metrics.eventsSkipped.inc({ reason: "superseded" }, stale);
+      log.info({ superseded: stale }, "older claim versions skipped: a newer version is billed");
+    }
+    // Only versions whose batch is written (findEmitted never returns a reserved one).
+    if (d.markBilled && repeats.length > 0)
+      await d.resilience.run(() => d.claims.markBilled(repeats), d.signal, "mark_billed");
+    return { rows: keep, repeats: repeats.length };
+  }
+
+  /**
    * Renders and reserves, as many batches as the content size needs (usually one). On a
    * duplicate-key conflict exactly the conflicting claims are dropped and the rest re-rendered
    * under a fresh control number (gaps are allowed, reuse never). There is no attempt limit:
@@ -357,6 +439,10 @@ export class BatchProcessor {
     const render = d.render ?? render837;
     const out: BatchRecord[] = [];
     let renderFailed = 0;
+    // Every part of the window raises the stream's mark to the window's newest event: a split
+    // part may name a little more than its own claims, which only ever means a lookup more.
+    let eventsThrough: ClusterTime | undefined;
+    for (const j of joined) eventsThrough = laterOf(eventsThrough, j.item.clusterTime);
     const parts: JoinedClaim[][] = [joined.map((j) => j.joined)];
     while (parts.length > 0) {
       let claims = parts.shift() as JoinedClaim[];
@@ -426,6 +512,7 @@ export class BatchProcessor {
           claimCount: claims.length,
           totalChargeCents: claims.reduce((sum, c) => sum + c.claim.total_charge, 0),
           createdAt,
+          ...(eventsThrough ? { eventsThrough } : {}),
         };
         // Not failures to retry: a duplicate is handled below; a batch conflict (a control
         // number used before, edi_counters lowered by hand) needs a person, so it stops us.
@@ -437,6 +524,8 @@ export class BatchProcessor {
           break;
         }
         if (!(conflict instanceof DuplicateClaimsError)) throw conflict;
+        this.lastConflictAt = d.clock.now().getTime();
+        await this.billRepeats(conflict.duplicates);
         const dup = new Set(conflict.duplicates.map(keyOf));
         const before = claims.length;
         claims = claims.filter(
@@ -449,6 +538,23 @@ export class BatchProcessor {
       }
     }
     return { batches: out, renderFailed };
+  }
+
+  /**
+   * Claims a reservation found taken, whose batch is written already: a crash between the file
+   * and the billed mark, seen here because their lookup was skipped. Finish the mark, as the
+   * lookup's repeat path does; a batch still reserved is billed by whoever finishes it.
+   */
+  private async billRepeats(duplicates: readonly ClaimVersionRef[]): Promise<void> {
+    const d = this.deps;
+    if (!d.markBilled || duplicates.length === 0) return;
+    const emitted = await d.resilience.run(
+      () => d.ledger.findEmitted(duplicates),
+      d.signal,
+      "history_lookup",
+    );
+    if (emitted.length > 0)
+      await d.resilience.run(() => d.claims.markBilled(emitted), d.signal, "mark_billed");
   }
 
   /** Dead-letters claims the renderer failed on; returns how many. */

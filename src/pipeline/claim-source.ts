@@ -12,14 +12,16 @@ import { ClaimflowError, ResumeTokenLostError, StreamInvalidatedError } from "..
 import type { ClaimVersionRef } from "../domain/joined-claim.js";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
-import type {
-  ChangeCursor,
-  ChangeEvent,
-  ChangeFeed,
-  ClusterTime,
-  FeedFilter,
-  ResumeToken,
-  StartPosition,
+import {
+  type ChangeCursor,
+  type ChangeEvent,
+  type ChangeFeed,
+  type ClusterTime,
+  compareClusterTime,
+  type FeedFilter,
+  laterOf,
+  type ResumeToken,
+  type StartPosition,
 } from "../ports/change-feed.js";
 import type { CheckpointStore } from "../ports/checkpoint-store.js";
 import type { ClaimSlice, ClaimStore } from "../ports/claim-store.js";
@@ -44,6 +46,14 @@ export interface SourceItem {
   /** The claim document; null when the event's document was deleted since. */
   readonly doc: Record<string, unknown> | null;
   readonly eventTimeMs: number;
+  /** The change event's cluster time (absent for scanned documents). */
+  readonly clusterTime?: ClusterTime | undefined;
+  /**
+   * False only for a change event newer than anything this stream ever reserved (the ledger's
+   * `reservedThrough`) or this process read before: no earlier run can have emitted it, so the
+   * batch path skips its history lookup. Scanned documents may always be repeats.
+   */
+  readonly mayRepeat: boolean;
 }
 
 /** A backfill's counts so far (see BackfillCounts in ports/stream-control.ts). */
@@ -107,6 +117,15 @@ export class ClaimSource {
   private pauseRequested = false;
   /** Whoever waits for a resume (the read loop, a backfill): woken by resume and by stop. */
   private resumeWaiters: (() => void)[] = [];
+  /**
+   * A change event at or below this cluster time may be a repeat (see SourceItem.mayRepeat): the
+   * ledger's reservedThrough mark and the newest event read, both taken when the stream opens.
+   */
+  private repeatHorizon: ClusterTime | undefined;
+  /** The newest change-event cluster time read by this source. */
+  private newestRead: ClusterTime | undefined;
+  /** Whether the ledger's mark was read (once, before the first event). */
+  private markLoaded = false;
   /** The subscriber's `next` while the loop runs: a backfill feeds the same pipeline. */
   private emit: ((item: SourceItem) => void) | undefined;
   state: SourceState = "starting";
@@ -172,6 +191,9 @@ export class ClaimSource {
           const complete = await this.scan(emit, plan.scanUpTo);
           if (this.stopping) break;
           if (!complete) continue; // paused mid-scan: scanned again from the start on resume
+          // What the scan handed on may come again as an event (the stream starts at T0,
+          // inclusive): the stream's events up to T0 are looked up like repeats.
+          this.repeatHorizon = laterOf(this.repeatHorizon, plan.scanUpTo);
           plan = { position: plan.position, scanUpTo: undefined };
         }
         // After a failure the state stays "restarting" (not ready) until a read succeeds.
@@ -353,7 +375,14 @@ export class ClaimSource {
       d.metrics.eventsReceived.inc({ operation });
       // Counted from here until acked (the limiter's permits also cover the pull in progress).
       d.metrics.bufferedClaims.inc();
-      emit({ seq, origin: "scan", operationType: "scan", doc, eventTimeMs: docTime(doc, d.clock) });
+      emit({
+        seq,
+        origin: "scan",
+        operationType: "scan",
+        doc,
+        eventTimeMs: docTime(doc, d.clock),
+        mayRepeat: true,
+      });
       queued.push({ seq, ref });
     }
     return { alreadyEmitted, queued };
@@ -400,6 +429,18 @@ export class ClaimSource {
 
   private async stream(emit: (item: SourceItem) => void, start: StartPosition): Promise<void> {
     const d = this.deps;
+    if (!this.markLoaded) {
+      // Read before the first event: whatever this stream reserved before this process (an
+      // earlier run, a processor whose lease lapsed) is at or below the mark.
+      const mark = await d.resilience.run(() => d.ledger.reservedThrough(d.streamName), this.abort.signal);
+      this.repeatHorizon = laterOf(this.repeatHorizon, mark ?? undefined);
+      this.markLoaded = true;
+    }
+    // Read again by this process (a reopen), or scanned already (a start at the scan's T0 is
+    // inclusive): may be a repeat too.
+    this.repeatHorizon = laterOf(this.repeatHorizon, this.newestRead);
+    if (start.kind === "atClusterTime") this.repeatHorizon = laterOf(this.repeatHorizon, start.clusterTime);
+    const horizon = this.repeatHorizon;
     // Not through `run`: opening is lazy on the server (the first read runs the aggregate), so
     // its success says nothing; a failure here or in a read goes to `recover` and its backoff.
     this.cursor = await d.feed.open(start, d.filter);
@@ -432,6 +473,8 @@ export class ClaimSource {
         if (ev.clusterTime)
           d.metrics.streamLag.set(Math.max(0, d.clock.now().getTime() / 1000 - ev.clusterTime.t));
         const position = { token: ev.token, clusterTime: ev.clusterTime };
+        const ct = ev.clusterTime;
+        this.newestRead = laterOf(this.newestRead, ct);
         if (
           ev.operationType === "insert" ||
           ev.operationType === "update" ||
@@ -446,6 +489,10 @@ export class ClaimSource {
             doc: ev.fullDocument,
             eventTimeMs:
               ev.wallTime?.getTime() ?? (ev.clusterTime ? ev.clusterTime.t * 1000 : d.clock.now().getTime()),
+            clusterTime: ct,
+            // Compared with the horizon as the stream opened, not with the event just before:
+            // the events of one transaction share a cluster time and are not repeats of each other.
+            mayRepeat: ct === undefined || (horizon !== undefined && compareClusterTime(ct, horizon) <= 0),
           });
         } else {
           // delete / drop / rename: nothing to bill; note it and move the watermark past it.

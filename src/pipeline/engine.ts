@@ -370,7 +370,13 @@ export class Engine {
         "EDI_GROUP_FILTER: MongoDB matched this claim's group, JavaScript did not; billing it as MongoDB chose",
       );
     }
-    return of({ seq: item.seq, claim, eventTimeMs: item.eventTimeMs });
+    return of({
+      seq: item.seq,
+      claim,
+      eventTimeMs: item.eventTimeMs,
+      clusterTime: item.clusterTime,
+      mayRepeat: item.mayRepeat,
+    });
   }
 
   /**

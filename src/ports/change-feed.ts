@@ -89,3 +89,10 @@ export interface ChangeFeed {
 export function compareClusterTime(a: ClusterTime, b: ClusterTime): number {
   return a.t !== b.t ? a.t - b.t : a.i - b.i;
 }
+
+/** The later of two cluster times (either may be absent). */
+export function laterOf(a: ClusterTime | undefined, b: ClusterTime | undefined): ClusterTime | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return compareClusterTime(b, a) > 0 ? b : a;
+}

@@ -2,6 +2,7 @@
 // (one row per file, with its content), `processing_history` (unique claim_number+version)
 // and `edi_counters` (ISA13/GS06, atomic, never reused).
 import type { ClaimVersionRef } from "../domain/joined-claim.js";
+import type { ClusterTime } from "./change-feed.js";
 import type { ContentUnreadableError } from "./content-codec.js";
 
 /**
@@ -38,6 +39,12 @@ export interface BatchRecord {
   readonly totalChargeCents?: number | undefined;
   readonly createdAt: Date;
   readonly writtenAt?: Date | undefined;
+  /**
+   * The cluster time of the newest change event among the batch's window (absent when none came
+   * from the change stream). Not stored on the batch row: reserving the batch raises its stream's
+   * `reservedThrough` mark to it, in the same transaction.
+   */
+  readonly eventsThrough?: ClusterTime | undefined;
   /** Set on a batch created by `batches reissue`: the batch whose claims it carries again. */
   readonly reissueOf?: string | undefined;
   /** Set when this batch was reissued: the batch that now carries its claims. */
@@ -164,7 +171,7 @@ export interface Ledger {
   nextControlNumber(senderKey: string): Promise<number>;
   /**
    * In one transaction: insert the batch (state `reserved`) and one processing_history row per
-   * claim. Throws DuplicateClaimsError (and inserts nothing) if any claim version exists,
+   * claim, and raise the stream's `reservedThrough` to the batch's `eventsThrough`. Throws DuplicateClaimsError (and inserts nothing) if any claim version exists,
    * listing exactly those. Reserving the same batch again (a retry after a lost reply) is a
    * no-op; other conflicts throw BatchConflictError.
    */
@@ -176,6 +183,13 @@ export interface Ledger {
    * is reserved, or, after a lost reply, everything, which a retry sees as already reserved).
    */
   reserveMany(batches: readonly BatchRecord[]): Promise<(ReserveConflict | undefined)[]>;
+  /**
+   * The newest change-event cluster time any reserved batch of this stream covered (the highest
+   * `eventsThrough` reserved, raised in the reserving transaction, never lowered); null when
+   * none. A change event newer than it was never reserved by this stream, so it cannot be a
+   * repeat from an earlier run: the batch path looks its version up only at or below the mark.
+   */
+  reservedThrough(streamName: string): Promise<ClusterTime | null>;
   /**
    * Batch → `written`: its claim versions are emitted from now on (their history rows, which
    * name the batch, are never updated). Idempotent; BatchNotFoundError if unknown.

@@ -8,7 +8,9 @@ import { describe, expect, it } from "vitest";
 import { COLLECTIONS } from "../../src/mongo/collections.js";
 import { MongoClaimStore } from "../../src/mongo/mongo-claim-store.js";
 import { MongoLedger } from "../../src/mongo/mongo-ledger.js";
+import { type ClusterTime, compareClusterTime } from "../../src/ports/change-feed.js";
 import { FsFileSink } from "../../src/sink/fs-file-sink.js";
+import { contractBatch } from "./builders.js";
 import { contractMongo } from "./contract-mongo.js";
 import { portContracts } from "./port-contracts.js";
 
@@ -39,5 +41,21 @@ describe.skipIf(!m)("MongoDB ports", () => {
     const ledger = new MongoLedger(client as MongoClient, db);
     expect(await ledger.nextControlNumber("ZZ:ACME PHARM     ")).toBe(42);
     expect(await ledger.nextControlNumber("ZZ:ACME PHARM     ")).toBe(43);
+  });
+
+  it("reservedThrough on a stream that reserved batches before the mark existed: every event up to now", async () => {
+    const db = await freshDb();
+    const ledger = new MongoLedger(client as MongoClient, db);
+    // Batches of stream s1 written by a version without the mark (no mark document).
+    await ledger.reserve(contractBatch("old1", [{ claim_number: "A", version: 1 }], 1));
+    await db.collection(COLLECTIONS.counters).deleteMany({ _id: { $regex: "^reserved-through:" } } as never);
+    const now = (await db.command({ ping: 1 })).operationTime as { t: number; i: number };
+    const mark = await ledger.reservedThrough("s1");
+    expect(mark).not.toBeNull();
+    expect(compareClusterTime(mark as ClusterTime, { t: now.t, i: now.i })).toBeGreaterThanOrEqual(0);
+    // Kept from then on (the next read does not move it), and raised by reservations as usual.
+    expect(await ledger.reservedThrough("s1")).toEqual(mark);
+    // A stream with no batch at all starts at nothing, even with other streams' batches stored.
+    expect(await ledger.reservedThrough("s9")).toBeNull();
   });
 });

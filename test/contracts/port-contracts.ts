@@ -141,6 +141,32 @@ export function portContracts(name: string, make: () => Promise<ContractWorld>):
       );
     });
 
+    it("reservedThrough: the newest event a stream's reserved batch covered, raised with the reservation, never lowered", async () => {
+      expect(await w.ledger.reservedThrough("s1")).toBeNull();
+      await w.ledger.reserve(batch("m1", [ref("A")], 1, { eventsThrough: { t: 100, i: 2 } }));
+      expect(await w.ledger.reservedThrough("s1")).toEqual({ t: 100, i: 2 });
+      // A group: the newest of its batches; an older one never lowers the mark.
+      await w.ledger.reserveMany([
+        batch("m2", [ref("B")], 2, { eventsThrough: { t: 90, i: 9 } }),
+        batch("m3", [ref("C")], 3, { eventsThrough: { t: 100, i: 3 } }),
+      ]);
+      expect(await w.ledger.reservedThrough("s1")).toEqual({ t: 100, i: 3 });
+      await w.ledger.reserve(batch("m4", [ref("D")], 4, { eventsThrough: { t: 99, i: 0 } }));
+      await w.ledger.reserve(batch("m5", [ref("E")], 5));
+      expect(await w.ledger.reservedThrough("s1")).toEqual({ t: 100, i: 3 });
+      // A refused reservation raises nothing: nothing of it landed.
+      await expect(
+        w.ledger.reserve(batch("m6", [ref("A")], 6, { eventsThrough: { t: 500, i: 0 } })),
+      ).rejects.toBeInstanceOf(DuplicateClaimsError);
+      // Each stream has its own mark.
+      await w.ledger.reserve(
+        batch("m7", [ref("F")], 7, { streamName: "s2", eventsThrough: { t: 700, i: 1 } }),
+      );
+      expect(await w.ledger.reservedThrough("s1")).toEqual({ t: 100, i: 3 });
+      expect(await w.ledger.reservedThrough("s2")).toEqual({ t: 700, i: 1 });
+      expect(await w.ledger.reservedThrough("s3")).toBeNull();
+    });
+
     it("reissue: superseded old batch, reserved new one, history repointed; refusals are typed", async () => {
       const at = new Date(1_700_000_900_000);
       await w.ledger.reserve(batch("b1", [ref("A"), ref("B")], 1));

@@ -2,6 +2,7 @@
 // uniqueness rules as the MongoDB indexes (batch_id, {sender_id, isa_control_number},
 // {claim_number, version}) and an all-or-nothing `reserve`, as the transaction gives.
 import type { ClaimVersionRef } from "../../src/domain/joined-claim.js";
+import { type ClusterTime, compareClusterTime } from "../../src/ports/change-feed.js";
 import {
   assertSameClaims,
   BatchConflictError,
@@ -36,6 +37,8 @@ export class MemoryLedger implements Ledger {
   private readonly counters = new Map<string, number>();
   /** `${sender}\0${isa13}` of every batch, the unique index that keeps control numbers unique. */
   private readonly controlNumbers = new Set<string>();
+  /** Per stream, the newest event cluster time a reserved batch covered (`reservedThrough`). */
+  private readonly marks = new Map<string, ClusterTime>();
 
   async findEmitted(refs: readonly ClaimVersionRef[]): Promise<ClaimVersionRef[]> {
     return refs
@@ -86,6 +89,9 @@ export class MemoryLedger implements Ledger {
     // Nothing can fail past this point: the batch and its rows land together.
     this.batches.set(batch.batchId, structuredClone({ ...batch, state: "reserved" as const }));
     this.controlNumbers.add(control);
+    const mark = this.marks.get(batch.streamName);
+    if (batch.eventsThrough && (!mark || compareClusterTime(batch.eventsThrough, mark) > 0))
+      this.marks.set(batch.streamName, { t: batch.eventsThrough.t, i: batch.eventsThrough.i });
     for (const c of batch.claims) {
       this.historyRows.set(keyOf(c), {
         claim_number: c.claim_number,
@@ -99,6 +105,11 @@ export class MemoryLedger implements Ledger {
   /** Each batch is all-or-nothing here, and a group is the same as its batches one at a time. */
   async reserveMany(batches: readonly BatchRecord[]): Promise<(ReserveConflict | undefined)[]> {
     return reserveEach(this, batches);
+  }
+
+  async reservedThrough(streamName: string): Promise<ClusterTime | null> {
+    const mark = this.marks.get(streamName);
+    return mark ? { ...mark } : null;
   }
 
   async markWrittenMany(batchIds: readonly string[], at: Date): Promise<void> {

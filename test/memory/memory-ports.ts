@@ -118,6 +118,7 @@ export function createMemoryPorts(opts: MemoryPortsOptions = {}): { ports: Pipel
           "findBatch",
           "countReserved",
           "reissue",
+          "reservedThrough",
         ]),
         (g) => ({
           reserveMany: (batches: readonly BatchRecord[]) => reserveEach(g, batches),

@@ -86,6 +86,8 @@ interface Setup {
   markBilled?: boolean;
   pageSize?: number;
   limit?: number;
+  /** The ledger's reservedThrough mark for the stream (null: nothing reserved). */
+  reservedThrough?: ClusterTime | null;
   /** Called at each scanReady, before it answers (a test moves the clock there). */
   onScanPage?: () => void;
 }
@@ -109,6 +111,7 @@ function world(s: Setup = {}) {
   const clock = { now: () => new Date(nowMs) };
   const markBilledCalls: ClaimVersionRef[][] = [];
   const findEmittedCalls: ClaimVersionRef[][] = [];
+  const markReads = { count: 0 };
   const cleared: string[] = [];
   const marks: unknown[] = [];
   const backoffs: number[] = [];
@@ -158,6 +161,10 @@ function world(s: Setup = {}) {
         findEmittedCalls.push([...refs]);
         return refs.filter((r) => emitted.has(`${r.claim_number}@${r.version}`));
       },
+      reservedThrough: async () => {
+        markReads.count++;
+        return s.reservedThrough ?? null;
+      },
     } as never,
     watermark: new SpyWatermark(),
     limiter: new InFlightLimiter(s.limit ?? 100),
@@ -188,6 +195,7 @@ function world(s: Setup = {}) {
     cleared,
     markBilledCalls,
     findEmittedCalls,
+    markReads,
     failed: () => failed,
     completed: () => completed,
     advance: (ms: number) => {
@@ -327,6 +335,77 @@ describe("ClaimSource: stream events", () => {
     w.feed.postBatch = tok(51);
     await waitFor("the second idle mark", () => w.marks.length === 2);
     expect(w.marks[1]).toEqual({ token: tok(51) });
+  });
+});
+
+describe("ClaimSource: which events may be repeats (their history lookup is skipped otherwise)", () => {
+  const repeats = (w: { items: SourceItem[] }) => w.items.map((i) => i.mayRepeat);
+
+  it("an event at or below the ledger's reservedThrough mark may be a repeat; a newer one is not", async () => {
+    const w = track(world({ checkpoint: { token: tok(0) }, reservedThrough: { t: 2_002, i: 1 } }));
+    w.feed.script.push(event(1, "insert"), event(2, "update"), event(3, "insert"));
+    w.start();
+    await waitFor("three items", () => w.items.length === 3);
+    expect(repeats(w)).toEqual([true, true, false]);
+    expect(w.items.map((i) => i.clusterTime)).toEqual([
+      { t: 2_001, i: 1 },
+      { t: 2_002, i: 1 },
+      { t: 2_003, i: 1 },
+    ]);
+    // The increment counts too: just past the mark within its second is new.
+    const w2 = track(world({ checkpoint: { token: tok(0) }, reservedThrough: { t: 2_001, i: 1 } }));
+    w2.feed.script.push(event(1, "insert", { clusterTime: { t: 2_001, i: 2 } }));
+    w2.start();
+    await waitFor("one item", () => w2.items.length === 1);
+    expect(repeats(w2)).toEqual([false]);
+  });
+
+  it("with nothing reserved every event is new, the events of one transaction (one cluster time) too", async () => {
+    const w = track(world({ checkpoint: { token: tok(0) }, reservedThrough: null }));
+    const ct = { t: 2_005, i: 4 };
+    w.feed.script.push(event(1, "insert", { clusterTime: ct }), event(2, "insert", { clusterTime: ct }));
+    w.start();
+    await waitFor("two items", () => w.items.length === 2);
+    expect(repeats(w)).toEqual([false, false]);
+  });
+
+  it("an event without a cluster time may be a repeat", async () => {
+    const w = track(world({ checkpoint: { token: tok(0) }, reservedThrough: null }));
+    w.feed.script.push(event(1, "insert", { clusterTime: undefined }));
+    w.start();
+    await waitFor("the item", () => w.items.length === 1);
+    expect(repeats(w)).toEqual([true]);
+  });
+
+  it("after a reopen, an event this process read before may be a repeat; the mark is read once", async () => {
+    const w = track(world({ checkpoint: { token: tok(0) }, reservedThrough: null }));
+    w.feed.script.push(
+      event(1, "insert"),
+      event(2, "insert"),
+      new InjectedFaultError("socket"),
+      event(2, "insert"),
+      event(3, "insert"),
+    );
+    w.start();
+    await waitFor("four items", () => w.items.length === 4);
+    expect(w.feed.opens).toHaveLength(2);
+    expect(repeats(w)).toEqual([false, false, true, false]);
+    expect(w.markReads.count).toBe(1);
+  });
+
+  it("scanned documents may be repeats, and so may stream events up to the scan's T0", async () => {
+    const w = track(world({ checkpoint: null, docs: [claim(1)], reservedThrough: null }));
+    w.feed.script.push(
+      event(1, "insert", { clusterTime: { t: T0.t, i: T0.i } }),
+      event(2, "insert", { clusterTime: { t: T0.t, i: T0.i + 1 } }),
+    );
+    w.start();
+    await waitFor("three items", () => w.items.length === 3);
+    expect(w.items.map((i) => [i.origin, i.mayRepeat])).toEqual([
+      ["scan", true],
+      ["stream", true],
+      ["stream", false],
+    ]);
   });
 });
 

@@ -147,19 +147,27 @@ describe("Ledger holes", () => {
     for (const b of batches) expect(validate837(b.content as string).ok).toBe(true);
   });
 
-  it("issue 15.8: an older version is never emitted after a newer one of the same claim", async () => {
+  it("issue 15.8: an older version read again after a newer one was filed is skipped (token reset into the past)", async () => {
     const w = makeWorld({ groups: 1, clients: 1 });
     const [doc] = sameKey(moreClaims(w, 1, "VER"));
     if (!doc) throw new Error("no claim");
-    const { engine, metrics } = await startEngine(w.ports);
-    // Version 2 was billed (another processor, or before a token reset into the past)...
-    await reserveElsewhere(w.ports, [{ ...doc, version: 2 }], {
-      batchId: "v2",
-      streamName: "other",
-      write: true,
-    });
-    // ...and the stream now shows version 1 (a replayed old image).
+    const before = w.db.claims.clusterTime();
+    // Versions 1 and 2 arrive in one window: only version 2 is filed.
+    const first = await startEngine(w.ports, { windowMs: 400 });
     w.db.claims.insert({ ...doc, version: 1 });
+    w.db.claims.bumpVersion(doc.claim_number as string);
+    await waitFor("version 2 filed", () => batchesPerVersion(w.db).size === 1);
+    await first.engine.stop();
+    expect(batchesPerVersion(w.db).has(refKey(doc.claim_number as string, 2))).toBe(true);
+    // An operator resets the token to before both events: the insert (version 1's image) is read
+    // again, at or below the stream's reservedThrough mark, so it is looked up and skipped.
+    await w.ports.checkpoints.save({
+      streamName: "test",
+      clusterTime: before,
+      updatedAt: new Date(),
+      source: "operator:test",
+    });
+    const { engine, metrics } = await startEngine(w.ports);
     await waitFor(
       "the old version skipped",
       async () =>
@@ -167,6 +175,72 @@ describe("Ledger holes", () => {
     );
     await engine.stop();
     expect(batchesPerVersion(w.db).get(refKey(doc.claim_number as string, 1))).toBeUndefined();
+    expect(await checkOutput(w.db)).toEqual(new Set([refKey(doc.claim_number as string, 2)]));
+  });
+
+  it("issue 15.8: after a conflict with another processor, an older version it billed a newer one of is skipped", async () => {
+    const w = makeWorld({ groups: 1, clients: 1 });
+    const [a, b] = sameKey(moreClaims(w, 2, "OVL"));
+    if (!a || !b) throw new Error("no claims");
+    const { engine, metrics } = await startEngine(w.ports);
+    // A processor with an overlapping filter reserves claim A first: ours conflicts on it...
+    await reserveElsewhere(w.ports, [a], { batchId: "ovl-a", streamName: "other", write: true });
+    w.db.claims.insert(a);
+    await waitFor(
+      "the conflict",
+      async () => (await metricValue(metrics, "claimflow_claims_duplicate_total")) >= 1,
+    );
+    // ...so from then on every batch is looked up: claim B's version 1, read after the other
+    // processor billed its version 2, is skipped.
+    await reserveElsewhere(w.ports, [{ ...b, version: 2 }], {
+      batchId: "ovl-b2",
+      streamName: "other",
+      write: true,
+    });
+    w.db.claims.insert({ ...b, version: 1 });
+    await waitFor(
+      "the old version skipped",
+      async () =>
+        (await metricValue(metrics, "claimflow_events_skipped_total", { reason: "superseded" })) >= 1,
+    );
+    await engine.stop();
+    expect(batchesPerVersion(w.db).get(refKey(a.claim_number as string, 1))).toBe(1);
+    expect(batchesPerVersion(w.db).get(refKey(b.claim_number as string, 1))).toBeUndefined();
+  });
+
+  it("the emitted lookup runs only where a repeat is possible: not for events newer than the stream's mark", async () => {
+    const w = makeWorld({ groups: 1, clients: 1, claims: 6 });
+    const lookups = () => w.db.faults.count("ledger.lookupHistory");
+    // The six claims written before the first start come through the catch-up scan: looked up.
+    const first = await startEngine(w.ports);
+    await waitFor("the scanned claims filed", () => batchesPerVersion(w.db).size === 6);
+    expect(lookups()).toBeGreaterThan(0);
+    // Claims written while streaming are newer than anything the stream reserved: no lookup.
+    const afterScan = lookups();
+    const fresh = sameKey(moreClaims(w, 5, "NEW"));
+    w.db.claims.insertMany(fresh);
+    await waitFor("the new claims filed", () => batchesPerVersion(w.db).size === 11);
+    expect(lookups()).toBe(afterScan);
+    // Read again by the next run (its checkpoint reset to before them), they are at or below
+    // the stream's reservedThrough mark: looked up, found emitted, never filed a second time.
+    await first.engine.stop();
+    expect(await w.ports.ledger.reservedThrough("test")).not.toBeNull();
+    await w.ports.checkpoints.save({
+      streamName: "test",
+      clusterTime: w.db.claims.events()[0]?.clusterTime,
+      updatedAt: new Date(),
+      source: "operator:test",
+    });
+    const beforeSecond = lookups();
+    const second = await startEngine(w.ports);
+    await waitFor(
+      "the new claims read again",
+      async () => (await metricValue(second.metrics, "claimflow_claims_duplicate_total")) >= 5,
+    );
+    await second.engine.stop();
+    expect(lookups()).toBeGreaterThan(beforeSecond);
+    expect(await metricValue(second.metrics, "claimflow_claims_emitted_total")).toBe(0);
+    expect(await checkOutput(w.db)).toEqual(readyVersions([...w.data.claims, ...fresh]));
   });
 
   it("issue 15.8: a claim updated while its previous version's batch is in flight is filed after it", async () => {

@@ -436,10 +436,9 @@ export class ClaimSource {
       this.repeatHorizon = laterOf(this.repeatHorizon, mark ?? undefined);
       this.markLoaded = true;
     }
-    // Read again by this process (a reopen), or scanned already (a start at the scan's T0 is
-    // inclusive): may be a repeat too.
+    // Read before by this process (a reopen) may be a repeat too. (A start at a cluster time
+    // always follows a scan up to it, which raised the horizon to it: see loop.)
     this.repeatHorizon = laterOf(this.repeatHorizon, this.newestRead);
-    if (start.kind === "atClusterTime") this.repeatHorizon = laterOf(this.repeatHorizon, start.clusterTime);
     const horizon = this.repeatHorizon;
     // Not through `run`: opening is lazy on the server (the first read runs the aggregate), so
     // its success says nothing; a failure here or in a read goes to `recover` and its backoff.

@@ -25,5 +25,7 @@ describe("A batch holding claims emitted before", () => {
     expect(await metricValue(metrics, "claimflow_claims_dead_lettered_total")).toBe(0);
     expect(await metricValue(metrics, "claimflow_claims_emitted_total")).toBe(10);
     expect(await checkOutput(w.db)).toEqual(readyVersions(w.data.claims));
+    // EDI_MARK_BILLED off: a repeat found by the lookup is not marked either.
+    for (const c of touched) expect(w.db.claims.get(c.claim_number as string)?.status).toBe("ready");
   });
 });

@@ -13,7 +13,7 @@ import { Enricher } from "../../src/pipeline/enricher.js";
 import { Resilience } from "../../src/pipeline/resilience.js";
 import type { Window } from "../../src/pipeline/windows.js";
 import { systemClock } from "../../src/ports/clock.js";
-import { makeWorld, metricValue, reserveElsewhere, type World } from "./harness.js";
+import { makeWorld, metricValue, reserveElsewhere, type World, waitFor } from "./harness.js";
 
 interface Rig {
   readonly w: World;
@@ -174,6 +174,69 @@ describe("BatchProcessor: repeats and superseded versions", () => {
     expect(await metricValue(metrics, "claimflow_claims_duplicate_total")).toBe(0);
     const second = w.db.ledger.allBatches().find((x) => x.batchId === out.batchId);
     expect(second?.claims).toEqual([{ claim_number: b?.claim_number, version: 1 }]);
+  });
+});
+
+describe("BatchProcessor: which claims are looked up", () => {
+  const fresh = (items: PendingClaim[]) => items.map((i) => ({ ...i, mayRepeat: false }));
+
+  it("windows looked up at once share one read, and each gets back exactly its own repeats and superseded versions", async () => {
+    const { w, p, metrics } = rig({ claims: 5 });
+    const [a, b, c, d, e] = w.data.claims as Record<string, unknown>[];
+    await p.process(windowOf(pendingOf([a, b, c, d, { ...e, version: 2 }] as Record<string, unknown>[])));
+    const reads = w.db.faults.count("ledger.lookupHistory");
+    const reserves = w.db.faults.count("ledger.reserve");
+    // Two reads are held (two go at once), so the last two windows reach the read while both are
+    // in flight, and go together.
+    w.db.faults.arm("ledger.lookupHistory", { hold: true, times: 2 });
+    const running = Promise.all([
+      p.process(windowOf(pendingOf([a] as Record<string, unknown>[], 10))),
+      p.process(windowOf(pendingOf([b] as Record<string, unknown>[], 20))),
+      p.process(windowOf(pendingOf([c, d] as Record<string, unknown>[], 30))),
+      p.process(windowOf(pendingOf([{ ...e, version: 1 }], 40))),
+    ]);
+    await waitFor("two reads held", () => w.db.faults.heldAt("ledger.lookupHistory") === 2);
+    await new Promise((r) => setTimeout(r, 30));
+    w.db.faults.resume("ledger.lookupHistory");
+    const outs = await running;
+    expect(outs).toEqual([
+      { emitted: 0, duplicates: 1, deadLettered: 0 },
+      { emitted: 0, duplicates: 1, deadLettered: 0 },
+      { emitted: 0, duplicates: 2, deadLettered: 0 },
+      { emitted: 0, duplicates: 0, deadLettered: 0 },
+    ]);
+    // Three reads for four windows (the last two went as one), and no repeat reached a reservation.
+    expect(w.db.faults.count("ledger.lookupHistory") - reads).toBe(3);
+    expect(w.db.faults.count("ledger.reserve")).toBe(reserves);
+    expect(await metricValue(metrics, "claimflow_events_skipped_total", { reason: "superseded" })).toBe(1);
+  });
+
+  it("claims that cannot be repeats are reserved without a read; a conflict then turns the read on for every claim", async () => {
+    const { w, p, metrics } = rig({ claims: 3 });
+    const [a, b, c] = w.data.claims as Record<string, unknown>[];
+    const reads = () => w.db.faults.count("ledger.lookupHistory");
+    expect(await p.process(windowOf(fresh(pendingOf([a] as Record<string, unknown>[]))))).toMatchObject({
+      emitted: 1,
+    });
+    expect(reads()).toBe(0);
+    // The same version once more, marked fresh (another processor's reservation looks the same
+    // to us): the reservation conflicts, the claim is a duplicate, and reads start.
+    expect(await p.process(windowOf(fresh(pendingOf([a, b] as Record<string, unknown>[], 5))))).toMatchObject(
+      {
+        emitted: 1,
+        duplicates: 1,
+      },
+    );
+    expect(reads()).toBe(0);
+    expect(await p.process(windowOf(fresh(pendingOf([c] as Record<string, unknown>[], 9))))).toMatchObject({
+      emitted: 1,
+    });
+    expect(reads()).toBe(1);
+    expect(await metricValue(metrics, "claimflow_claims_duplicate_total")).toBe(1);
+    // Absent mayRepeat means "may be a repeat".
+    const { w: w2, p: p2 } = rig({ claims: 1 });
+    await p2.process(windowOf(pendingOf(w2.data.claims)));
+    expect(w2.db.faults.count("ledger.lookupHistory")).toBe(1);
   });
 });
 

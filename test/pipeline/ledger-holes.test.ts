@@ -226,6 +226,21 @@ describe("Ledger holes", () => {
     expect(batchesPerVersion(w.db).get(refKey(doc.claim_number as string, 1))).toBe(1);
   });
 
+  it("with EDI_MARK_BILLED off, such a conflict leaves the claim ready", async () => {
+    const w = makeWorld({ groups: 1, clients: 1 });
+    const [doc] = sameKey(moreClaims(w, 1, "NBL"));
+    if (!doc) throw new Error("no claim");
+    const { engine, metrics } = await startEngine(w.ports, { markBilled: false });
+    await reserveElsewhere(w.ports, [doc], { batchId: "nbl-1", streamName: "other", write: true });
+    w.db.claims.insert(doc);
+    await waitFor(
+      "the conflict",
+      async () => (await metricValue(metrics, "claimflow_claims_duplicate_total")) >= 1,
+    );
+    await engine.stop();
+    expect(w.db.claims.get(doc.claim_number as string)?.status).toBe("ready");
+  });
+
   it("the emitted lookup runs only where a repeat is possible: not for events newer than the stream's mark", async () => {
     const w = makeWorld({ groups: 3, clients: 2, claims: 6 });
     const lookups = () => w.db.faults.count("ledger.lookupHistory");

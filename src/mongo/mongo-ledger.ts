@@ -282,8 +282,11 @@ export class MongoLedger implements Ledger {
         start = (res.operationTime ?? res.$clusterTime?.clusterTime ?? MAX_TIMESTAMP) as Timestamp;
       }
     }
-    await this.marks.updateOne({ _id: id }, { $setOnInsert: { events_through: start } }, { upsert: true });
-    const mark = await this.marks.findOne({ _id: id });
+    const mark = await this.marks.findOneAndUpdate(
+      { _id: id },
+      { $setOnInsert: { events_through: start } },
+      { upsert: true, returnDocument: "after" },
+    );
     const ts = mark?.events_through ?? start;
     return isZero(ts) ? null : fromTimestamp(ts);
   }

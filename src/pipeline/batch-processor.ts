@@ -280,9 +280,7 @@ export class BatchProcessor {
     const toLookUp = lookupAll ? pending : pending.filter((p) => p.mayRepeat !== false);
     const enrichStart = performance.now();
     const [history, enrichedAll] = await Promise.all([
-      toLookUp.length === 0
-        ? NOTHING_FOUND
-        : d.resilience.run(() => this.historyGroup.submit(toLookUp.map(refOf)), d.signal, "history_lookup"),
+      this.lookUp(toLookUp),
       trace
         .step("enrich", () =>
           d.resilience.run(() => d.enricher.enrich(pending.map((p) => p.claim)), d.signal, "enrich"),
@@ -304,12 +302,7 @@ export class BatchProcessor {
     // not a dead letter. Only refusals pay this read.
     const unchecked = lookupAll ? [] : rows.filter((r) => r.item.mayRepeat === false && refused(r));
     if (unchecked.length > 0) {
-      const late = await d.resilience.run(
-        () => this.historyGroup.submit(unchecked.map((r) => refOf(r.item))),
-        d.signal,
-        "history_lookup",
-      );
-      known = await this.dropKnown(rows, late, log);
+      known = await this.dropKnown(rows, await this.lookUp(unchecked.map((r) => r.item)), log);
       rows = known.rows;
       duplicates += known.repeats;
     }
@@ -382,6 +375,13 @@ export class BatchProcessor {
       duplicates: duplicates + (joined.length - emitted - renderFailed),
       deadLettered: dead.length + renderFailed,
     };
+  }
+
+  /** The history lookup of some claims (merged with other windows' by historyGroup). */
+  private lookUp(items: readonly PendingClaim[]): Promise<HistoryLookup> {
+    const d = this.deps;
+    if (items.length === 0) return Promise.resolve(NOTHING_FOUND);
+    return d.resilience.run(() => this.historyGroup.submit(items.map(refOf)), d.signal, "history_lookup");
   }
 
   /**

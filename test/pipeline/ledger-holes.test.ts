@@ -10,15 +10,36 @@ import {
   makeWorld,
   metricValue,
   moreClaims,
+  type Running,
   readyVersions,
   refKey,
   reserveElsewhere,
   startEngine,
+  type World,
   waitFor,
 } from "./harness.js";
 
 const sameKey = (docs: Record<string, unknown>[]) =>
   docs.map((c): Record<string, unknown> => ({ ...c, group_id: "GRP_001", client_id: "CLIENT001" }));
+
+/**
+ * `doc` filed and written by another stream's processor, then written to claim_detail where our
+ * running engine reads it as a fresh event: its reservation conflicts. Returns once it did.
+ */
+async function conflictWithElsewhere(
+  w: World,
+  metrics: Running["metrics"],
+  doc: Record<string, unknown>,
+  batchId: string,
+): Promise<void> {
+  const before = await metricValue(metrics, "claimflow_claims_duplicate_total");
+  await reserveElsewhere(w.ports, [doc], { batchId, streamName: "other", write: true });
+  w.db.claims.insert(doc);
+  await waitFor(
+    "the conflict",
+    async () => (await metricValue(metrics, "claimflow_claims_duplicate_total")) > before,
+  );
+}
 
 describe("Ledger holes", () => {
   it("hole 1: a rival taking one claim per reserve round never makes the processor drop claims", async () => {
@@ -184,12 +205,7 @@ describe("Ledger holes", () => {
     if (!a || !b) throw new Error("no claims");
     const { engine, metrics } = await startEngine(w.ports);
     // A processor with an overlapping filter reserves claim A first: ours conflicts on it...
-    await reserveElsewhere(w.ports, [a], { batchId: "ovl-a", streamName: "other", write: true });
-    w.db.claims.insert(a);
-    await waitFor(
-      "the conflict",
-      async () => (await metricValue(metrics, "claimflow_claims_duplicate_total")) >= 1,
-    );
+    await conflictWithElsewhere(w, metrics, a, "ovl-a");
     // ...so from then on every batch is looked up: claim B's version 1, read after the other
     // processor billed its version 2, is skipped.
     await reserveElsewhere(w.ports, [{ ...b, version: 2 }], {
@@ -215,12 +231,7 @@ describe("Ledger holes", () => {
     const { engine, metrics } = await startEngine(w.ports);
     // Filed and written elsewhere, but never marked billed (a crash between the file and the
     // mark); its event is newer than this stream's mark, so no lookup runs before the reserve.
-    await reserveElsewhere(w.ports, [doc], { batchId: "bil-1", streamName: "other", write: true });
-    w.db.claims.insert(doc);
-    await waitFor(
-      "the conflict",
-      async () => (await metricValue(metrics, "claimflow_claims_duplicate_total")) >= 1,
-    );
+    await conflictWithElsewhere(w, metrics, doc, "bil-1");
     await waitFor("the billed mark", () => w.db.claims.get(doc.claim_number as string)?.status === "billed");
     await engine.stop();
     expect(batchesPerVersion(w.db).get(refKey(doc.claim_number as string, 1))).toBe(1);
@@ -231,12 +242,7 @@ describe("Ledger holes", () => {
     const [doc] = sameKey(moreClaims(w, 1, "NBL"));
     if (!doc) throw new Error("no claim");
     const { engine, metrics } = await startEngine(w.ports, { markBilled: false });
-    await reserveElsewhere(w.ports, [doc], { batchId: "nbl-1", streamName: "other", write: true });
-    w.db.claims.insert(doc);
-    await waitFor(
-      "the conflict",
-      async () => (await metricValue(metrics, "claimflow_claims_duplicate_total")) >= 1,
-    );
+    await conflictWithElsewhere(w, metrics, doc, "nbl-1");
     await engine.stop();
     expect(w.db.claims.get(doc.claim_number as string)?.status).toBe("ready");
   });

@@ -42,6 +42,7 @@ import {
   storeCheckpoint,
   writeReferenceData,
 } from "./lib/scenario.js";
+import { type ServerWork, serverWorkMeter } from "./lib/server-work.js";
 import { histogramQuantile, mb, parseHistogram, percentile, round } from "./lib/stats.js";
 
 const { values } = parseArgs({
@@ -193,6 +194,8 @@ interface ThroughputResult {
     readonly rawRead: CpuParts;
     readonly claimflow: CpuParts & { readonly processor: number | null };
   };
+  /** What mongod did during the claimflow run (serverStatus deltas; see lib/server-work.ts). */
+  readonly serverWork: ServerWork;
   readonly validated: true;
 }
 
@@ -225,6 +228,7 @@ async function throughputRun(client: MongoClient, uri: string, n: number): Promi
 
     log(`${n}: claimflow run`);
     const meter = new CpuMeter(mongods);
+    const work = await serverWorkMeter(client);
     const child = new ProcessorChild({
       env: childEnv(uri, s, CFG.windowMs),
       nodeArgs: nodeArgs(`t${n}`),
@@ -233,6 +237,7 @@ async function throughputRun(client: MongoClient, uri: string, n: number): Promi
     const peak = child.peakRssBytes();
     const cpu = child.cpuSeconds();
     const runCpu = meter.read(cpu ?? 0);
+    const serverWork = await work.read();
     await stopChild(child);
     if (child.readingSinceMs === undefined || child.lastFileAtMs === undefined)
       throw new Error("the processor never logged its start of reading or a file");
@@ -261,6 +266,7 @@ async function throughputRun(client: MongoClient, uri: string, n: number): Promi
         rawRead: cpuParts(rawCpu),
         claimflow: { processor: cpu === undefined ? null : round(cpu, 1), ...cpuParts(runCpu) },
       },
+      serverWork,
       validated: true,
     };
   } finally {

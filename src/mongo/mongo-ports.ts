@@ -28,7 +28,7 @@ export function createMongoPorts(client: MongoClient, db: Db, opts: MongoPortsOp
       streamName: opts.streamName ?? "claim_detail",
       ...(opts.maxAwaitTimeMs ? { maxAwaitTimeMs: opts.maxAwaitTimeMs } : {}),
     }),
-    claims: new MongoClaimStore(db),
+    claims: new MongoClaimStore(db, client),
     checkpoints: new MongoCheckpointStore(db),
     ledger: new MongoLedger(client, db, opts.codec ?? plainContentCodec),
     lookups: new MongoLookups(db),

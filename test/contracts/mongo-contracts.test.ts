@@ -6,7 +6,7 @@ import { join } from "node:path";
 import type { MongoClient } from "mongodb";
 import { describe, expect, it } from "vitest";
 import { COLLECTIONS } from "../../src/mongo/collections.js";
-import { MongoClaimStore } from "../../src/mongo/mongo-claim-store.js";
+import { MongoClaimStore, TRANSACTION_FROM } from "../../src/mongo/mongo-claim-store.js";
 import { MongoLedger } from "../../src/mongo/mongo-ledger.js";
 import { type ClusterTime, compareClusterTime } from "../../src/ports/change-feed.js";
 import { FsFileSink } from "../../src/sink/fs-file-sink.js";
@@ -16,14 +16,15 @@ import { portContracts } from "./port-contracts.js";
 
 const m = await contractMongo();
 const client = m?.client;
-const freshDb = () => (m as NonNullable<typeof m>).freshDb("contract");
+const freshDb = (opts?: { indexes?: "none" | "own" | "all" }) =>
+  (m as NonNullable<typeof m>).freshDb("contract", opts);
 
 describe.skipIf(!m)("MongoDB ports", () => {
   portContracts("mongodb", async () => {
     const db = await freshDb();
     return {
       ledger: new MongoLedger(client as MongoClient, db),
-      claims: new MongoClaimStore(db),
+      claims: new MongoClaimStore(db, client as MongoClient),
       sink: new FsFileSink(await mkdtemp(join(tmpdir(), "cf-contract-"))),
       seedClaims: async (docs) => {
         await db.collection(COLLECTIONS.claims).insertMany(docs.map((d) => ({ ...d })));
@@ -57,5 +58,25 @@ describe.skipIf(!m)("MongoDB ports", () => {
     expect(await ledger.reservedThrough("s1")).toEqual(mark);
     // A stream with no batch at all starts at nothing, even with other streams' batches stored.
     expect(await ledger.reservedThrough("s9")).toBeNull();
+  });
+
+  it("bills without the claim_number input index: the refused hint is dropped, the mark still lands", async () => {
+    const db = await freshDb({ indexes: "own" });
+    const docs = Array.from({ length: TRANSACTION_FROM + 2 }, (_, i) => ({
+      claim_number: `H${i}`,
+      version: 1,
+      status: "ready",
+    }));
+    await db.collection(COLLECTIONS.claims).insertMany(docs.map((d) => ({ ...d })));
+    const store = new MongoClaimStore(db, client as MongoClient);
+    const refs = docs.map((d) => ({ claim_number: d.claim_number, version: 1 }));
+    // The transaction path first (the refusal aborts it; it runs again without the hint) ...
+    expect(await store.markBilled(refs.slice(0, TRANSACTION_FROM))).toBe(TRANSACTION_FROM);
+    // ... and the small path, now without the hint from the start.
+    expect(await store.markBilled(refs.slice(TRANSACTION_FROM))).toBe(2);
+    expect(await db.collection(COLLECTIONS.claims).countDocuments({ status: "billed" })).toBe(docs.length);
+    const small = new MongoClaimStore(db, client as MongoClient);
+    await db.collection(COLLECTIONS.claims).updateMany({}, { $set: { status: "ready" } });
+    expect(await small.markBilled(refs.slice(0, 2))).toBe(2);
   });
 });

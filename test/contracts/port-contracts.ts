@@ -10,6 +10,7 @@ import {
   BatchNotReissuableError,
   DuplicateClaimsError,
   type Ledger,
+  MARK_LEAD_SECONDS,
 } from "../../src/ports/ledger.js";
 import { contractBatch } from "./builders.js";
 
@@ -141,29 +142,35 @@ export function portContracts(name: string, make: () => Promise<ContractWorld>):
       );
     });
 
-    it("reservedThrough: the newest event a stream's reserved batch covered, raised with the reservation, never lowered", async () => {
+    it("reservedThrough: raised before a reservation to cover its newest event (plus the lead), never lowered", async () => {
+      const lead = MARK_LEAD_SECONDS;
       expect(await w.ledger.reservedThrough("s1")).toBeNull();
       await w.ledger.reserve(batch("m1", [ref("A")], 1, { eventsThrough: { t: 100, i: 2 } }));
-      expect(await w.ledger.reservedThrough("s1")).toEqual({ t: 100, i: 2 });
-      // A group: the newest of its batches; an older one never lowers the mark.
+      expect(await w.ledger.reservedThrough("s1")).toEqual({ t: 100 + lead, i: 2 });
+      // Events the mark already covers write nothing: a group inside the lead leaves it as it is.
       await w.ledger.reserveMany([
         batch("m2", [ref("B")], 2, { eventsThrough: { t: 90, i: 9 } }),
-        batch("m3", [ref("C")], 3, { eventsThrough: { t: 100, i: 3 } }),
+        batch("m3", [ref("C")], 3, { eventsThrough: { t: 100 + lead, i: 1 } }),
       ]);
-      expect(await w.ledger.reservedThrough("s1")).toEqual({ t: 100, i: 3 });
+      expect(await w.ledger.reservedThrough("s1")).toEqual({ t: 100 + lead, i: 2 });
       await w.ledger.reserve(batch("m4", [ref("D")], 4, { eventsThrough: { t: 99, i: 0 } }));
       await w.ledger.reserve(batch("m5", [ref("E")], 5));
-      expect(await w.ledger.reservedThrough("s1")).toEqual({ t: 100, i: 3 });
-      // A refused reservation raises nothing: nothing of it landed.
+      expect(await w.ledger.reservedThrough("s1")).toEqual({ t: 100 + lead, i: 2 });
+      // Past it: raised again, ahead of the newest event.
+      await w.ledger.reserve(batch("m8", [ref("G")], 8, { eventsThrough: { t: 100 + lead, i: 3 } }));
+      expect(await w.ledger.reservedThrough("s1")).toEqual({ t: 100 + 2 * lead, i: 3 });
+      // A refused reservation raised it too (it is raised first): ahead is the safe side.
       await expect(
         w.ledger.reserve(batch("m6", [ref("A")], 6, { eventsThrough: { t: 500, i: 0 } })),
       ).rejects.toBeInstanceOf(DuplicateClaimsError);
+      const after = { t: 500 + lead, i: 0 };
+      expect(await w.ledger.reservedThrough("s1")).toEqual(after);
       // Each stream has its own mark.
       await w.ledger.reserve(
         batch("m7", [ref("F")], 7, { streamName: "s2", eventsThrough: { t: 700, i: 1 } }),
       );
-      expect(await w.ledger.reservedThrough("s1")).toEqual({ t: 100, i: 3 });
-      expect(await w.ledger.reservedThrough("s2")).toEqual({ t: 700, i: 1 });
+      expect(await w.ledger.reservedThrough("s1")).toEqual(after);
+      expect(await w.ledger.reservedThrough("s2")).toEqual({ t: 700 + lead, i: 1 });
       expect(await w.ledger.reservedThrough("s3")).toBeNull();
     });
 
@@ -255,6 +262,28 @@ export function portContracts(name: string, make: () => Promise<ContractWorld>):
       expect((await w.claims.findByClaimNumber("A"))?.status).toBe("billed");
       expect((await w.claims.findByClaimNumber("C"))?.status).toBe("ready");
       expect(await w.claims.findByClaimNumber("nope")).toBeNull();
+    });
+
+    it("bills a group of many claims in one mark: each at its exact version, nothing else", async () => {
+      // Enough claims for the MongoDB store's one-transaction path (TRANSACTION_FROM).
+      const ready = Array.from({ length: 12 }, (_, i) => doc(`M${i}`, "ready", i < 6 ? 1 : 2));
+      const noVersion = { claim_number: "NV", status: "ready", group_id: "GRP_001", client_id: "CLIENT001" };
+      await w.seedClaims([...ready, noVersion, doc("DR", "draft")]);
+      const refs = [
+        ...ready.map((d, i) => ref(d.claim_number, i < 10 ? d.version : 1)),
+        ref("NV", 1),
+        ref("DR", 1),
+        ref("GONE", 1),
+      ];
+      // M10 and M11 are at version 2: their version-1 refs must leave them ready; the draft and
+      // the unknown claim change nothing.
+      expect(await w.claims.markBilled(refs)).toBe(11);
+      for (let i = 0; i < 12; i++)
+        expect((await w.claims.findByClaimNumber(`M${i}`))?.status).toBe(i < 10 ? "billed" : "ready");
+      expect((await w.claims.findByClaimNumber("NV"))?.status).toBe("billed");
+      expect((await w.claims.findByClaimNumber("DR"))?.status).toBe("draft");
+      // Marking again changes nothing.
+      expect(await w.claims.markBilled(refs)).toBe(0);
     });
 
     it("narrows a scan and a count to a backfill slice: group, client, billing_date in [since, until)", async () => {

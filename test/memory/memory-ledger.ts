@@ -12,6 +12,7 @@ import {
   DuplicateClaimsError,
   type HistoryLookup,
   type Ledger,
+  MARK_LEAD_SECONDS,
   type ReserveConflict,
   reserveEach,
 } from "../../src/ports/ledger.js";
@@ -37,8 +38,10 @@ export class MemoryLedger implements Ledger {
   private readonly counters = new Map<string, number>();
   /** `${sender}\0${isa13}` of every batch, the unique index that keeps control numbers unique. */
   private readonly controlNumbers = new Set<string>();
-  /** Per stream, the newest event cluster time a reserved batch covered (`reservedThrough`). */
+  /** Per stream, `reservedThrough`: raised before a reservation, as the MongoDB ledger does. */
   private readonly marks = new Map<string, ClusterTime>();
+
+  constructor(private readonly markLeadSeconds = MARK_LEAD_SECONDS) {}
 
   async findEmitted(refs: readonly ClaimVersionRef[]): Promise<ClaimVersionRef[]> {
     return refs
@@ -71,6 +74,14 @@ export class MemoryLedger implements Ledger {
   async reserve(batch: BatchRecord): Promise<void> {
     if (new Set(batch.claims.map(keyOf)).size !== batch.claims.length)
       throw new BatchConflictError(batch.batchId, "repeated_claim");
+    // Before anything else, as the MongoDB ledger's separate write: a refused reservation may
+    // have raised the mark too (ahead is safe; behind never happens).
+    const mark = this.marks.get(batch.streamName);
+    if (batch.eventsThrough && (!mark || compareClusterTime(batch.eventsThrough, mark) > 0))
+      this.marks.set(batch.streamName, {
+        t: batch.eventsThrough.t + this.markLeadSeconds,
+        i: batch.eventsThrough.i,
+      });
     const existing = this.batches.get(batch.batchId);
     if (existing) {
       // A retry after a lost reply: the same batch is already in; anything else is a conflict.
@@ -89,9 +100,6 @@ export class MemoryLedger implements Ledger {
     // Nothing can fail past this point: the batch and its rows land together.
     this.batches.set(batch.batchId, structuredClone({ ...batch, state: "reserved" as const }));
     this.controlNumbers.add(control);
-    const mark = this.marks.get(batch.streamName);
-    if (batch.eventsThrough && (!mark || compareClusterTime(batch.eventsThrough, mark) > 0))
-      this.marks.set(batch.streamName, { t: batch.eventsThrough.t, i: batch.eventsThrough.i });
     for (const c of batch.claims) {
       this.historyRows.set(keyOf(c), {
         claim_number: c.claim_number,

@@ -1,9 +1,11 @@
 // Runs the real `claimflow` binary (bin/claimflow.js → dist/) as a child process, the way an
-// operator does. dist/ is rebuilt first when any source file is newer than it (`npm test`
-// builds before vitest, so there this is a no-op); a lock directory keeps two test files
-// running in parallel from compiling at the same time.
+// operator does. dist/ is rebuilt first when any source file is newer than the last build
+// (`npm test` builds before vitest, so there this is a no-op); a lock directory keeps two test
+// files running in parallel from compiling at the same time. The build is incremental
+// (tsconfig.build.json): tsc writes only what changed, so a build with nothing to do (the demo
+// test's `npm start`) rewrites no file under another test's running CLI.
 import { execFile } from "node:child_process";
-import { mkdir, readdir, rmdir, stat } from "node:fs/promises";
+import { mkdir, readdir, rmdir, stat, utimes } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 
@@ -12,6 +14,8 @@ const run = promisify(execFile);
 export const ROOT = resolve(import.meta.dirname, "../..");
 const BIN = join(ROOT, "bin/claimflow.js");
 const ENTRY = join(ROOT, "dist/src/cli/index.js");
+/** tsc's incremental state: rewritten by every build that emitted something. */
+const BUILD_INFO = join(ROOT, "dist/.tsbuildinfo");
 const LOCK = join(ROOT, "dist/.cli-test-build.lock");
 
 export interface CliResult {
@@ -30,11 +34,14 @@ async function newestSource(dir: string): Promise<number> {
   return newest;
 }
 
+/** When dist/ was last built from the sources (0: never, or its entry point is missing). */
 async function builtAt(): Promise<number> {
-  return stat(ENTRY).then(
-    (s) => s.mtimeMs,
-    () => 0,
-  );
+  const mtime = (path: string) =>
+    stat(path).then(
+      (s) => s.mtimeMs,
+      () => 0,
+    );
+  return (await mtime(ENTRY)) === 0 ? 0 : mtime(BUILD_INFO);
 }
 
 async function acquireLock(): Promise<void> {
@@ -57,18 +64,25 @@ export async function ensureBuilt(): Promise<void> {
   await acquireLock();
   try {
     if ((await builtAt()) >= sources) return; // another test file built it meanwhile
-    // Other people's half-written files may make tsc exit non-zero while still emitting ours;
-    // what matters is that the CLI entry point was emitted from the current sources.
-    await run(
+    const built = await run(
       process.execPath,
       [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"],
       {
         cwd: ROOT,
         maxBuffer: 16 * 1024 * 1024,
       },
-    ).catch(() => undefined);
+    ).then(
+      () => true,
+      () => false,
+    );
+    // A source touched but not changed emits nothing, and tsc leaves its state file alone: a
+    // clean build marks dist/ as current. A failed one must not.
+    if (built && (await builtAt()) < sources) {
+      const now = new Date();
+      await utimes(BUILD_INFO, now, now).catch(() => undefined);
+    }
     if ((await builtAt()) < sources)
-      throw new Error("tsc did not emit dist/src/cli/index.js; run npm run build");
+      throw new Error("tsc did not build dist/ from the sources; run npm run build");
   } finally {
     await rmdir(LOCK).catch(() => undefined);
   }

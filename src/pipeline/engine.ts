@@ -8,16 +8,7 @@
 // Lifecycle: lease → recover reserved batches → stream; stop() stops reading, flushes every
 // window, waits for in-flight batches, saves the checkpoint and releases the lease.
 import { setMaxListeners } from "node:events";
-import {
-  EMPTY,
-  from,
-  ignoreElements,
-  mergeMap,
-  type Observable,
-  of,
-  type SchedulerLike,
-  type Subscription,
-} from "rxjs";
+import { Observable, type SchedulerLike, type Subscription } from "rxjs";
 import { CLAIM_NUMBER, parseClaim } from "../domain/claim.js";
 import type { DeadLetterReason, InputIssue } from "../domain/errors.js";
 import type { RenderBatch } from "../edi/render.js";
@@ -323,8 +314,7 @@ export class Engine {
 
   private pipeline(items: Observable<SourceItem>) {
     const { metrics } = this.deps;
-    return items.pipe(
-      mergeMap((item) => this.classify(item)),
+    return this.classified(items).pipe(
       windowByGroup<PendingClaim>({
         windowMs: this.opts.windowMs,
         batchSize: this.opts.batchSize,
@@ -340,13 +330,63 @@ export class Engine {
     );
   }
 
-  /** Valid ready claims go on; everything else is acked here (skipped or dead-lettered). */
-  private classify(item: SourceItem): Observable<PendingClaim> {
+  /**
+   * Each item through `classify`, in order: a valid claim is passed on at once, without an
+   * Observable of its own (one per event was measurable at thousands of claims a second); the
+   * rare item that needs a round trip first (a dead letter, a recorded PCN) is passed on, if at
+   * all, when that ends. Completes when the items have and every such round trip is over.
+   */
+  private classified(items: Observable<SourceItem>): Observable<PendingClaim> {
+    return new Observable<PendingClaim>((out) => {
+      let waiting = 0;
+      let ended = false;
+      const settle = () => {
+        if (ended && waiting === 0) out.complete();
+      };
+      return items.subscribe({
+        next: (item) => {
+          let c: Classified;
+          try {
+            c = this.classify(item);
+          } catch (err) {
+            // Thrown here it would escape RxJS as an unhandled error; the pipeline must fail.
+            out.error(err);
+            return;
+          }
+          if (c === undefined) return;
+          if (!(c instanceof Promise)) {
+            out.next(c);
+            return;
+          }
+          waiting++;
+          c.then(
+            (later) => {
+              if (later) out.next(later);
+              waiting--;
+              settle();
+            },
+            (err: unknown) => out.error(err),
+          );
+        },
+        error: (err: unknown) => out.error(err),
+        complete: () => {
+          ended = true;
+          settle();
+        },
+      });
+    });
+  }
+
+  /**
+   * Valid ready claims go on (returned); everything else is acked here, skipped at once
+   * (undefined) or dead-lettered after its write (a promise of undefined).
+   */
+  private classify(item: SourceItem): Classified {
     const { metrics } = this.deps;
     if (item.doc === null) {
       metrics.eventsSkipped.inc({ reason: "document_deleted" });
       this.acker.ackOne(item.seq);
-      return EMPTY;
+      return undefined;
     }
     const doc = item.doc;
     const parsed = parseClaim(doc);
@@ -370,13 +410,13 @@ export class Engine {
         "EDI_GROUP_FILTER: MongoDB matched this claim's group, JavaScript did not; billing it as MongoDB chose",
       );
     }
-    return of({
+    return {
       seq: item.seq,
       claim,
       eventTimeMs: item.eventTimeMs,
       clusterTime: item.clusterTime,
       mayRepeat: item.mayRepeat,
-    });
+    };
   }
 
   /**
@@ -384,38 +424,35 @@ export class Engine {
    * uses the one recorded from an accepted 277CA for that claim number (SPEC section 9); with
    * none recorded it is a dead letter for that reason, as before.
    */
-  private withRecordedPcn(
+  private async withRecordedPcn(
     item: SourceItem,
     doc: Record<string, unknown>,
     issues: InputIssue[],
-  ): Observable<PendingClaim> {
+  ): Promise<PendingClaim | undefined> {
     const acks = this.deps.ports.acks;
     const claimNumber = doc.claim_number as string;
     if (!acks) return this.deadLetter(item, doc, "invalid_claim", issues);
-    return from(this.resilience.run(() => acks.payerClaimControlNumber(claimNumber), this.abort.signal)).pipe(
-      mergeMap((pcn) => {
-        if (pcn === undefined) return this.deadLetter(item, doc, "invalid_claim", issues);
-        this.deps.logger.info(
-          { claim: claimNumber, version: doc.version },
-          "replacement/void: payer claim control number taken from the recorded 277CA",
-        );
-        return this.classify({ ...item, doc: { ...doc, payer_claim_control_number: pcn } });
-      }),
+    const pcn = await this.resilience.run(() => acks.payerClaimControlNumber(claimNumber), this.abort.signal);
+    if (pcn === undefined) return this.deadLetter(item, doc, "invalid_claim", issues);
+    this.deps.logger.info(
+      { claim: claimNumber, version: doc.version },
+      "replacement/void: payer claim control number taken from the recorded 277CA",
     );
+    return this.classify({ ...item, doc: { ...doc, payer_claim_control_number: pcn } });
   }
 
-  private skip(item: SourceItem, reason: string): Observable<never> {
+  private skip(item: SourceItem, reason: string): undefined {
     this.deps.metrics.eventsSkipped.inc({ reason });
     this.acker.ackOne(item.seq);
-    return EMPTY;
+    return undefined;
   }
 
-  private deadLetter(
+  private async deadLetter(
     item: SourceItem,
     doc: Record<string, unknown>,
     reason: DeadLetterReason,
     issues: InputIssue[],
-  ): Observable<never> {
+  ): Promise<undefined> {
     const { ports, metrics, logger, clock } = this.deps;
     const claimNumber =
       typeof doc.claim_number === "string" && CLAIM_NUMBER.test(doc.claim_number)
@@ -430,15 +467,11 @@ export class Engine {
       groupId: typeof doc.group_id === "string" ? doc.group_id.slice(0, 40) : undefined,
       clientId: typeof doc.client_id === "string" ? doc.client_id.slice(0, 64) : undefined,
     };
-    return from(
-      this.resilience
-        .run(() => ports.deadLetters.record([entry], clock.now()), this.abort.signal)
-        .then(() => {
-          metrics.claimsDeadLettered.inc({ reason });
-          logger.warn({ claim: claimNumber, version, reason, issues }, "claim sent to dead_letters");
-          this.acker.ackOne(item.seq);
-        }),
-    ).pipe(ignoreElements());
+    await this.resilience.run(() => ports.deadLetters.record([entry], clock.now()), this.abort.signal);
+    metrics.claimsDeadLettered.inc({ reason });
+    logger.warn({ claim: claimNumber, version, reason, issues }, "claim sent to dead_letters");
+    this.acker.ackOne(item.seq);
+    return undefined;
   }
 
   private startTimers(): void {
@@ -627,3 +660,6 @@ function onlyPcnMissing(doc: Record<string, unknown>, issues: readonly InputIssu
     CLAIM_NUMBER.test(doc.claim_number)
   );
 }
+
+/** What `classify` makes of one item: a claim for the windows, nothing, or one of them later. */
+type Classified = PendingClaim | undefined | Promise<PendingClaim | undefined>;

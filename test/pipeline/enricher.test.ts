@@ -63,6 +63,59 @@ describe("Enricher", () => {
     expect(lookups.queries.npis).toBeLessThanOrEqual(2);
   });
 
+  /** The lookups, with each client read recorded, slowed a little, and failing when told. */
+  function clientSpy(lookups: MemoryLookups) {
+    const reads: string[][] = [];
+    const spy = { reads, failNext: undefined as Error | undefined };
+    const wrapped: Lookups = {
+      patients: (ids, numbers) => lookups.patients(ids, numbers),
+      npis: (ids) => lookups.npis(ids),
+      clients: async (ids) => {
+        reads.push([...ids]);
+        await new Promise((r) => setTimeout(r, 5));
+        const err = spy.failNext;
+        spy.failNext = undefined;
+        if (err) throw err;
+        return lookups.clients(ids);
+      },
+    };
+    return { spy, wrapped };
+  }
+
+  it("batches enriching at once read each client once: a miss joins the read in flight", async () => {
+    const { lookups, claims } = world(30);
+    const { spy, wrapped } = clientSpy(lookups);
+    const enricher = new Enricher(wrapped);
+    const batches = [0, 5, 10, 15, 20, 25].map((at) => claims.slice(at, at + 5));
+    const outs = await Promise.all(batches.map((b) => enricher.enrich(b)));
+    // Each client id is read once, by the first batch that needed it; the others waited for it.
+    const read = spy.reads.flat();
+    expect(read.sort()).toEqual([...new Set(claims.map((c) => c.client_id))].sort());
+    outs.forEach((out, b) => {
+      expect(out).toHaveLength(5);
+      for (const [i, e] of out.entries()) {
+        expect(e.ok).toBe(true);
+        if (e.ok) expect(e.joined.client.client_id).toBe(batches[b]?.[i]?.client_id);
+      }
+    });
+  });
+
+  it("a failed client read fails every batch waiting on it, and the next batch reads again", async () => {
+    const { lookups, claims } = world(10);
+    const { spy, wrapped } = clientSpy(lookups);
+    const enricher = new Enricher(wrapped);
+    spy.failNext = new Error("network down");
+    const both = await Promise.allSettled([
+      enricher.enrich(claims.slice(0, 5)),
+      enricher.enrich(claims.slice(0, 5)),
+    ]);
+    expect(both.map((r) => r.status)).toEqual(["rejected", "rejected"]);
+    expect(spy.reads).toHaveLength(1);
+    const again = await enricher.enrich(claims.slice(0, 5));
+    expect(again.every((e) => e.ok)).toBe(true);
+    expect(spy.reads).toHaveLength(2);
+  });
+
   it("re-reads a cached client once its TTL has passed", async () => {
     const { lookups, claims } = world(4);
     const enricher = new Enricher(lookups, { cacheTtlMs: 20 });

@@ -6,6 +6,16 @@ import { COLLECTIONS } from "./collections.js";
 
 const PATIENT_PROJECTION = { ssn: 0, "subscriber.ssn": 0 } as const;
 
+/**
+ * The first batch sized for every document a lookup expects (one per key, and one more so the
+ * server sees the end and closes the cursor): the default 101 cost each patient read of a few
+ * hundred claims two or three getMore round trips more (measured: 28 per 20,000 claims).
+ * Documents past it (duplicates upstream) still come, by getMore.
+ */
+function firstBatchFor(keys: number): number {
+  return Math.min(keys + 1, 50_000);
+}
+
 export class MongoLookups implements Lookups {
   constructor(private readonly db: Db) {}
 
@@ -21,6 +31,7 @@ export class MongoLookups implements Lookups {
       .collection(COLLECTIONS.patients)
       .find(or.length === 1 ? (or[0] as Record<string, unknown>) : { $or: or }, {
         projection: PATIENT_PROJECTION,
+        batchSize: firstBatchFor(patientIds.length + fallbackClaimNumbers.length),
       })
       .toArray()) as Record<string, unknown>[];
   }
@@ -29,7 +40,7 @@ export class MongoLookups implements Lookups {
     if (clientIds.length === 0) return [];
     return (await this.db
       .collection(COLLECTIONS.clients)
-      .find({ client_id: { $in: [...clientIds] } })
+      .find({ client_id: { $in: [...clientIds] } }, { batchSize: firstBatchFor(clientIds.length) })
       .toArray()) as Record<string, unknown>[];
   }
 
@@ -37,7 +48,7 @@ export class MongoLookups implements Lookups {
     if (npis.length === 0) return [];
     return (await this.db
       .collection(COLLECTIONS.npis)
-      .find({ npi: { $in: [...npis] } })
+      .find({ npi: { $in: [...npis] } }, { batchSize: firstBatchFor(npis.length) })
       .toArray()) as Record<string, unknown>[];
   }
 }

@@ -155,7 +155,7 @@ export class Metrics {
     });
     this.mongoErrors = new Counter({
       name: "claimflow_mongo_errors_total",
-      help: "MongoDB operation failures (each failed attempt, retried or not), by operation: change_stream, checkpoint, stats, orphan_sweep and the batch path (history_lookup, enrich, dead_letter, control_number, reserve, mark_written, mark_billed, recovery)",
+      help: "MongoDB operation failures (each failed attempt, retried or not), by operation: change_stream, checkpoint, stats, orphan_sweep and the batch path (history_lookup, enrich, dead_letter, control_number, reserve, mark_written, mark_billed, audit, recovery)",
       labelNames: ["operation"],
       registers,
     });

@@ -17,7 +17,7 @@ import { interchangeSenderKey } from "../edi/sender-key.js";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
 import { type BatchTrace, NOOP_BATCH_TRACE, startBatchTrace } from "../observability/tracing.js";
-import type { AuditEntry, AuditLog } from "../ports/audit-log.js";
+import type { AuditLog } from "../ports/audit-log.js";
 import { type ClusterTime, laterOf } from "../ports/change-feed.js";
 import type { ClaimStore } from "../ports/claim-store.js";
 import type { Clock } from "../ports/clock.js";
@@ -36,6 +36,7 @@ import type { Acker } from "./acker.js";
 import { batchPath } from "./batch-path.js";
 import { ClaimOrder } from "./claim-order.js";
 import type { Enriched, Enricher } from "./enricher.js";
+import { classifyFault, isCancellation } from "./fault-class.js";
 import { GroupCommit } from "./group-commit.js";
 import { errorSummary, type Resilience } from "./resilience.js";
 import type { Window } from "./windows.js";
@@ -177,9 +178,7 @@ export class BatchProcessor {
   private readonly historyGroup: GroupCommit<readonly ClaimVersionRef[], HistoryLookup>;
   private readonly reserveGroup: GroupCommit<BatchRecord, ReserveConflict | undefined>;
   private readonly writeGroup: GroupCommit<FileToWrite, unknown>;
-  private readonly writtenGroup: GroupCommit<string, Date>;
-  private readonly billedGroup: GroupCommit<readonly ClaimVersionRef[], undefined>;
-  private readonly auditGroup: GroupCommit<AuditEntry, undefined>;
+  private readonly afterFileGroup: GroupCommit<BatchRecord, Date>;
 
   constructor(private readonly deps: BatchProcessorDeps) {
     const d = deps;
@@ -203,28 +202,10 @@ export class BatchProcessor {
       maxGroup: GROUP_MAX,
     });
     this.writeGroup = new GroupCommit((files) => d.sink.writeMany(files), { maxGroup: GROUP_MAX });
-    this.writtenGroup = new GroupCommit(
-      async (ids) => {
-        const at = d.clock.now();
-        await d.ledger.markWrittenMany(ids, at);
-        return ids.map(() => at);
-      },
-      { maxGroup: GROUP_MAX, concurrency: AFTER_FILE_CONCURRENCY },
-    );
-    this.billedGroup = new GroupCommit(
-      async (lists) => {
-        await d.claims.markBilled(lists.flat());
-        return lists.map(() => undefined);
-      },
-      { maxGroup: GROUP_MAX, concurrency: AFTER_FILE_CONCURRENCY },
-    );
-    this.auditGroup = new GroupCommit(
-      async (entries) => {
-        await d.audit.appendMany(entries);
-        return entries.map(() => undefined);
-      },
-      { maxGroup: GROUP_MAX, concurrency: AFTER_FILE_CONCURRENCY },
-    );
+    this.afterFileGroup = new GroupCommit((batches) => this.afterFiles(batches), {
+      maxGroup: GROUP_MAX,
+      concurrency: AFTER_FILE_CONCURRENCY,
+    });
   }
 
   /** Processes one window; every item is acked exactly once, whatever the outcome. */
@@ -361,7 +342,7 @@ export class BatchProcessor {
       trace.set({ claimCount: batch.claimCount });
       const batchLog =
         batch.batchId === batchId ? log : log.child({ batchId: batch.batchId, splitFrom: batchId });
-      await this.finish(batch, batchLog, trace);
+      await this.finish(batch, trace);
       const now = d.clock.now().getTime();
       const inBatch = new Set(batch.claims.map(keyOf));
       for (const j of joined) {
@@ -589,8 +570,8 @@ export class BatchProcessor {
     return claims.length;
   }
 
-  /** File, then written/emitted, then the billed mark and the audit row. Idempotent. `log` carries the batch id. */
-  async finish(batch: BatchRecord, log: Logger, trace: BatchTrace = NOOP_BATCH_TRACE): Promise<void> {
+  /** File, then written/emitted, then the billed mark and the audit row. Idempotent. */
+  async finish(batch: BatchRecord, trace: BatchTrace = NOOP_BATCH_TRACE): Promise<void> {
     const d = this.deps;
     if (batch.contentError) throw batch.contentError;
     if (batch.content === null) throw new ContentIntegrityError(batch.batchId);
@@ -602,32 +583,64 @@ export class BatchProcessor {
         if (failed !== undefined) throw failed;
       }, d.signal),
     );
-    const writtenAt = await d.resilience.run(
-      () => this.writtenGroup.submit(batch.batchId),
-      d.signal,
-      "mark_written",
-    );
+    // Written, billed and audited as one step of the group (see afterFiles); each part is
+    // idempotent, so a retry after a failure in any of them runs the whole step again.
+    const writtenAt = await d.resilience.run(() => this.afterFileGroup.submit(batch), d.signal);
     d.metrics.lastFileTimestamp.set(writtenAt.getTime() / 1000);
-    // The billed mark and the audit row do not depend on each other: one wait, not two.
-    const billed = d.markBilled
-      ? d.resilience.run(() => this.billedGroup.submit(batch.claims), d.signal, "mark_billed")
-      : Promise.resolve(undefined);
-    const audited = d.resilience
-      .run(
-        () =>
-          this.auditGroup.submit({
-            action: "file_emitted",
-            actor: currentActor(),
-            at: writtenAt,
-            streamName: d.streamName,
-            batchId: batch.batchId,
-            claimNumbers: batch.claims.map((c) => c.claim_number),
-            details: { path: batch.path, claims: batch.claimCount, isa13: batch.isaControlNumber },
-          }),
-        d.signal,
-      )
-      .catch((err) => log.warn({ err: String(err) }, "audit row not written"));
-    await Promise.all([billed, audited]);
+  }
+
+  /**
+   * After the files of a group are on disk, three writes for the whole group, one after the
+   * other: the batches `written` (from here on their claims are emitted), the `billed` mark of
+   * all their claims, and one audit row per file. One step, not three: the three used to group
+   * apart, the audit insert (quick) in smaller groups than the billed transaction beside it, and
+   * together they cost ~620 of ~1,600 round trips per 20,000 claims. Failures count on
+   * claimflow_mongo_errors_total under the write that failed (once per group attempt); an audit
+   * row the server refuses for good is logged and the files stand (as before).
+   */
+  private async afterFiles(batches: readonly BatchRecord[]): Promise<Date[]> {
+    const d = this.deps;
+    const counted = async <T>(operation: string, fn: () => Promise<T>): Promise<T> => {
+      try {
+        return await fn();
+      } catch (err) {
+        const kind = classifyFault(err).kind;
+        if (kind !== "output" && kind !== "cancelled" && !isCancellation(err))
+          d.metrics.mongoErrors.inc({ operation });
+        throw err;
+      }
+    };
+    const at = d.clock.now();
+    await counted("mark_written", () =>
+      d.ledger.markWrittenMany(
+        batches.map((b) => b.batchId),
+        at,
+      ),
+    );
+    if (d.markBilled)
+      await counted("mark_billed", () => d.claims.markBilled(batches.flatMap((b) => b.claims)));
+    const actor = currentActor();
+    await counted("audit", () =>
+      d.audit.appendMany(
+        batches.map((b) => ({
+          action: "file_emitted",
+          actor,
+          at,
+          streamName: d.streamName,
+          batchId: b.batchId,
+          claimNumbers: b.claims.map((c) => c.claim_number),
+          details: { path: b.path, claims: b.claimCount, isa13: b.isaControlNumber },
+        })),
+      ),
+    ).catch((err: unknown) => {
+      // Transient: the step runs again (written and billed are no-ops the second time).
+      if (classifyFault(err).kind === "transient") throw err;
+      d.logger.warn(
+        { err: errorSummary(err), batches: batches.map((b) => b.batchId) },
+        "audit rows not written",
+      );
+    });
+    return batches.map(() => at);
   }
 
   /** Startup recovery: every batch of this stream still `reserved` is written from its stored content. */
@@ -685,7 +698,7 @@ export class BatchProcessor {
       });
       const log = d.logger.child({ batchId: batch.batchId, ...trace.logFields });
       try {
-        await trace.run(() => this.finish(batch, log, trace));
+        await trace.run(() => this.finish(batch, trace));
         d.metrics.batches.inc({ outcome: "recovered" });
         d.metrics.claimsEmitted.inc(batch.claimCount);
         log.info(

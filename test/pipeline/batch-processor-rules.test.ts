@@ -433,3 +433,52 @@ describe("BatchProcessor: reserved batches of other streams", () => {
     expect(w.db.ledger.allBatches()[0]?.state).toBe("reserved");
   });
 });
+
+describe("BatchProcessor: after the file (written, billed, audit as one step)", () => {
+  const billedAll = async (w: World) => {
+    for (const n of numbers(w.data.claims))
+      expect((await w.ports.claims.findByClaimNumber(n))?.status).toBe("billed");
+  };
+
+  it("a transient billed failure runs the step again: one audit row, every claim billed, counted as mark_billed", async () => {
+    const { w, p, metrics, acked } = rig({ claims: 3 });
+    w.db.faults.arm("claims.markBilled", { times: 1 });
+    await p.process(windowOf(pendingOf(w.data.claims)));
+    expect(acked).toEqual([1, 2, 3]);
+    expect(w.db.ledger.allBatches().map((b) => b.state)).toEqual(["written"]);
+    expect(w.db.audit.all()).toHaveLength(1);
+    await billedAll(w);
+    expect(await metricValue(metrics, "claimflow_mongo_errors_total", { operation: "mark_billed" })).toBe(1);
+    expect(await metricValue(metrics, "claimflow_mongo_errors_total", { operation: "mark_written" })).toBe(0);
+  });
+
+  it("a transient written failure is counted as mark_written, and nothing is billed or audited before it succeeds", async () => {
+    const { w, p, metrics, acked } = rig({ claims: 2 });
+    w.db.faults.arm("ledger.markWritten", { times: 2 });
+    await p.process(windowOf(pendingOf(w.data.claims)));
+    expect(acked).toEqual([1, 2]);
+    expect(w.db.faults.count("claims.markBilled")).toBe(1);
+    expect(w.db.audit.all()).toHaveLength(1);
+    expect(await metricValue(metrics, "claimflow_mongo_errors_total", { operation: "mark_written" })).toBe(2);
+  });
+
+  it("a transient audit failure is retried: exactly one row per file", async () => {
+    const { w, p, metrics } = rig({ claims: 3 });
+    w.db.faults.arm("audit.append", { times: 1 });
+    await p.process(windowOf(pendingOf(w.data.claims)));
+    expect(w.db.audit.all()).toHaveLength(1);
+    await billedAll(w);
+    expect(await metricValue(metrics, "claimflow_mongo_errors_total", { operation: "audit" })).toBe(1);
+  });
+
+  it("an audit row refused for good is left out: the file, its written state and the billed mark stand", async () => {
+    const { w, p, acked } = rig({ claims: 3 });
+    w.db.faults.arm("audit.append", { times: 1, error: () => new TypeError("audit document rejected") });
+    const out = await p.process(windowOf(pendingOf(w.data.claims)));
+    expect(out.emitted).toBe(3);
+    expect(acked).toEqual([1, 2, 3]);
+    expect(w.db.ledger.allBatches().map((b) => b.state)).toEqual(["written"]);
+    expect(w.db.audit.all()).toHaveLength(0);
+    await billedAll(w);
+  });
+});

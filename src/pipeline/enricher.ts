@@ -277,6 +277,10 @@ export class Enricher {
         );
       else missing.push(k);
     }
+    // Awaited last; marked handled now, so that a failure of our own read (thrown first) cannot
+    // leave a failed wait on another batch's read as an unhandled rejection.
+    const waited = Promise.all(others);
+    waited.catch(() => undefined);
     if (missing.length > 0) {
       const read = fetchIsolating(missing, keyField, fetch).then((found) => {
         const got = new Map<string, Lookup<T>>();
@@ -303,7 +307,7 @@ export class Enricher {
         for (const k of missing) own.delete(k);
       }
     }
-    await Promise.all(others);
+    await waited;
     return out;
   }
 }

@@ -66,7 +66,7 @@ describe("Enricher", () => {
   /** The lookups, with each client read recorded, slowed a little, and failing when told. */
   function clientSpy(lookups: MemoryLookups) {
     const reads: string[][] = [];
-    const spy = { reads, failNext: undefined as Error | undefined };
+    const spy = { reads, failNext: undefined as Error | undefined, failCount: 0 };
     const wrapped: Lookups = {
       patients: (ids, numbers) => lookups.patients(ids, numbers),
       npis: (ids) => lookups.npis(ids),
@@ -74,7 +74,8 @@ describe("Enricher", () => {
         reads.push([...ids]);
         await new Promise((r) => setTimeout(r, 5));
         const err = spy.failNext;
-        spy.failNext = undefined;
+        if (spy.failCount > 0) spy.failCount--;
+        else spy.failNext = undefined;
         if (err) throw err;
         return lookups.clients(ids);
       },
@@ -114,6 +115,24 @@ describe("Enricher", () => {
     const again = await enricher.enrich(claims.slice(0, 5));
     expect(again.every((e) => e.ok)).toBe(true);
     expect(spy.reads).toHaveLength(2);
+  });
+
+  it("a batch whose own read fails while it waits on another's failing read rejects, and nothing else", async () => {
+    const { lookups, claims } = world(30);
+    const { spy, wrapped } = clientSpy(lookups);
+    const enricher = new Enricher(wrapped);
+    const [c1, c2] = [...new Set(claims.map((c) => c.client_id))];
+    const a = claims.filter((c) => c.client_id === c1).slice(0, 2);
+    const b = [...a, ...claims.filter((c) => c.client_id === c2).slice(0, 2)];
+    expect(a.length + b.length).toBe(6);
+    // Both reads fail: A's of c1 (which B waits on) and B's own of c2.
+    spy.failNext = new Error("network down");
+    spy.failCount = 1;
+    const both = await Promise.allSettled([enricher.enrich(a), enricher.enrich(b)]);
+    expect(both.map((r) => r.status)).toEqual(["rejected", "rejected"]);
+    expect(spy.reads).toEqual([[c1], [c2]]);
+    // A failed wait must not surface later as an unhandled rejection (vitest fails the run).
+    await new Promise((r) => setTimeout(r, 20));
   });
 
   it("re-reads a cached client once its TTL has passed", async () => {

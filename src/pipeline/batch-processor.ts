@@ -604,9 +604,8 @@ export class BatchProcessor {
       try {
         return await fn();
       } catch (err) {
-        const kind = classifyFault(err).kind;
-        if (kind !== "output" && kind !== "cancelled" && !isCancellation(err))
-          d.metrics.mongoErrors.inc({ operation });
+        // A stop cutting the write short is no MongoDB failure (nor counted by Resilience).
+        if (!isCancellation(err)) d.metrics.mongoErrors.inc({ operation });
         throw err;
       }
     };

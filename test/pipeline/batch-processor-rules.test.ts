@@ -2,7 +2,7 @@
 // what each outcome (written, repeat, superseded, dead letter, render failure, split by size,
 // concurrent reservation) returns, acks, records in the ledger, audit log and dead letters,
 // and counts in the SPEC's metrics.
-import pino from "pino";
+import pino, { type Logger } from "pino";
 import { describe, expect, it } from "vitest";
 import { parseClaim } from "../../src/domain/claim.js";
 import { type RenderBatch, render837 } from "../../src/edi/render.js";
@@ -28,6 +28,7 @@ function rig(
     markBilled?: boolean;
     maxContentBytes?: number;
     render?: (b: RenderBatch) => string;
+    logger?: Logger;
   } = {},
 ): Rig {
   const w = makeWorld({ claims: opts.claims ?? 3, groups: 1, clients: 1 });
@@ -47,7 +48,7 @@ function rig(
     acker,
     clock: systemClock,
     metrics,
-    logger: pino({ level: "silent" }),
+    logger: opts.logger ?? pino({ level: "silent" }),
     leases: w.ports.leases,
     ...(opts.maxContentBytes !== undefined ? { maxContentBytes: opts.maxContentBytes } : {}),
     ...(opts.render ? { render: opts.render } : {}),
@@ -471,8 +472,19 @@ describe("BatchProcessor: after the file (written, billed, audit as one step)", 
     expect(await metricValue(metrics, "claimflow_mongo_errors_total", { operation: "audit" })).toBe(1);
   });
 
+  it("a write cut short by a stop is not counted as a MongoDB error", async () => {
+    const { w, p, metrics, acked } = rig({ claims: 2 });
+    const abort = () => Object.assign(new Error("the operation was aborted"), { name: "AbortError" });
+    w.db.faults.arm("ledger.markWritten", { times: 1, error: abort });
+    await expect(p.process(windowOf(pendingOf(w.data.claims)))).rejects.toThrow("aborted");
+    expect(acked).toEqual([]);
+    expect(await metricValue(metrics, "claimflow_mongo_errors_total", { operation: "mark_written" })).toBe(0);
+  });
+
   it("an audit row refused for good is left out: the file, its written state and the billed mark stand", async () => {
-    const { w, p, acked } = rig({ claims: 3 });
+    const lines: Record<string, unknown>[] = [];
+    const logger = pino({ level: "warn" }, { write: (line: string) => lines.push(JSON.parse(line)) });
+    const { w, p, acked } = rig({ claims: 3, logger });
     w.db.faults.arm("audit.append", { times: 1, error: () => new TypeError("audit document rejected") });
     const out = await p.process(windowOf(pendingOf(w.data.claims)));
     expect(out.emitted).toBe(3);
@@ -480,5 +492,11 @@ describe("BatchProcessor: after the file (written, billed, audit as one step)", 
     expect(w.db.ledger.allBatches().map((b) => b.state)).toEqual(["written"]);
     expect(w.db.audit.all()).toHaveLength(0);
     await billedAll(w);
+    const warned = lines.filter((l) => l.msg === "audit rows not written");
+    expect(warned).toHaveLength(1);
+    expect(warned[0]).toMatchObject({
+      batches: w.db.ledger.allBatches().map((b) => b.batchId),
+      err: { message: "audit document rejected" },
+    });
   });
 });

@@ -15,6 +15,12 @@ import {
   waitFor,
 } from "./harness.js";
 
+function unsafeKeyClaim(base: Record<string, unknown>, prefix: string): Record<string, unknown> {
+  const found = makeInvalidClaims(base, prefix).find((c) => String(c.claim_number).endsWith("UNSAFEKEY"));
+  if (!found) throw new Error("makeInvalidClaims has no UNSAFEKEY variant");
+  return found;
+}
+
 describe("Dead letters", () => {
   it("parks each unbillable claim with its reason while the rest of the batch is billed", async () => {
     const w = makeWorld({ groups: 1, clients: 1 });
@@ -103,5 +109,36 @@ describe("Dead letters", () => {
     await engine.stop();
     const out = await checkOutput(w.db);
     expect([...out]).toEqual([`${broken.claim_number}@2`]);
+  });
+
+  it("the stream goes on after a dead letter: claims read once it is written are billed", async () => {
+    const w = makeWorld({ groups: 1, clients: 1 });
+    const { engine } = await startEngine(w.ports, { windowMs: 30, batchSize: 1000 });
+    const good = moreClaims(w, 6, "AFTER").map((c) => ({
+      ...c,
+      group_id: "GRP_001",
+      client_id: "CLIENT001",
+    }));
+    // Refused by the schema (a key MongoDB could read as an operator path): a dead letter of
+    // the classify step, before any window.
+    const bad = unsafeKeyClaim(good[0] as Record<string, unknown>, "FIRST");
+    w.db.claims.insert(bad);
+    await waitFor("dead letter written", () => w.db.deadLetters.all().length === 1);
+    w.db.claims.insertMany(good);
+    await waitFor("later claims billed", () => w.db.ledger.history().length === 6);
+    await engine.stop();
+    expect(await checkOutput(w.db)).toEqual(readyVersions(good));
+  });
+
+  it("a dead letter the store refuses for good fails the pipeline, its claim unacked", async () => {
+    const w = makeWorld({ groups: 1, clients: 1 });
+    const { engine } = await startEngine(w.ports, { windowMs: 30, batchSize: 1000 });
+    const good = moreClaims(w, 1, "BASE").map((c) => ({ ...c, group_id: "GRP_001", client_id: "CLIENT001" }));
+    const bad = unsafeKeyClaim(good[0] as Record<string, unknown>, "REFUSED");
+    w.db.faults.arm("deadLetters.record", { error: () => new TypeError("dead_letters rejected the row") });
+    w.db.claims.insert(bad);
+    await expect(engine.done).rejects.toThrow("dead_letters rejected the row");
+    expect(engine.state).toBe("failed");
+    expect(w.db.deadLetters.all()).toHaveLength(0);
   });
 });

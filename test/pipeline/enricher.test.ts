@@ -155,6 +155,18 @@ describe("Enricher", () => {
     expect(second.every((e) => e.ok)).toBe(true);
   });
 
+  it("caches only successes: a client fixed upstream after failing its schema is read again", async () => {
+    const { data, lookups, claims } = world(4);
+    const broken = data.clients.map((c) => ({ client_id: c.client_id, name: "ONLY A NAME" }));
+    lookups.upsertClients(broken);
+    const enricher = new Enricher(lookups);
+    const first = await enricher.enrich(claims);
+    expect(first.map((e) => (e.ok ? "ok" : e.reason))).toEqual(claims.map(() => "client_invalid"));
+    lookups.upsertClients(data.clients);
+    const second = await enricher.enrich(claims);
+    expect(second.every((e) => e.ok)).toBe(true);
+  });
+
   it("names what is missing or invalid per claim, and the rest of the batch still joins", async () => {
     const { lookups, claims } = world(6);
     const [a, b, c, d] = claims as [Claim, Claim, Claim, Claim];

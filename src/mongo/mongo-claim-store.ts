@@ -47,6 +47,15 @@ export class MongoClaimStore implements ClaimStore {
   }
 
   async markBilled(refs: readonly ClaimVersionRef[]): Promise<number> {
+    // A group can hold as many claims as EDI_MAX_IN_FLIGHT allows (up to a million): one
+    // transaction per slice keeps each well inside MongoDB's 60 s transaction lifetime.
+    let modified = 0;
+    for (let i = 0; i < refs.length; i += BILLED_PER_TRANSACTION)
+      modified += await this.markBilledSlice(refs.slice(i, i + BILLED_PER_TRANSACTION));
+    return modified;
+  }
+
+  private async markBilledSlice(refs: readonly ClaimVersionRef[]): Promise<number> {
     if (refs.length === 0) return 0;
     // One updateMany per version (almost always just version 1 and a few bumps).
     const byVersion = new Map<number, string[]>();
@@ -148,6 +157,9 @@ export class MongoClaimStore implements ClaimStore {
 
 /** Below this many claims, a transaction's extra commit round trip costs more than it saves. */
 export const TRANSACTION_FROM = 8;
+
+/** Claims billed per transaction at most (a 5,000-claim mark takes well under a second here). */
+export const BILLED_PER_TRANSACTION = 5_000;
 
 /** BadValue (2) "hint provided does not correspond to an existing index". */
 function isBadHint(err: unknown): boolean {

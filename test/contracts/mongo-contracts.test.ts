@@ -6,7 +6,11 @@ import { join } from "node:path";
 import type { MongoClient } from "mongodb";
 import { describe, expect, it } from "vitest";
 import { COLLECTIONS } from "../../src/mongo/collections.js";
-import { MongoClaimStore, TRANSACTION_FROM } from "../../src/mongo/mongo-claim-store.js";
+import {
+  BILLED_PER_TRANSACTION,
+  MongoClaimStore,
+  TRANSACTION_FROM,
+} from "../../src/mongo/mongo-claim-store.js";
 import { MongoLedger } from "../../src/mongo/mongo-ledger.js";
 import { type ClusterTime, compareClusterTime } from "../../src/ports/change-feed.js";
 import { FsFileSink } from "../../src/sink/fs-file-sink.js";
@@ -78,5 +82,25 @@ describe.skipIf(!m)("MongoDB ports", () => {
     const small = new MongoClaimStore(db, client as MongoClient);
     await db.collection(COLLECTIONS.claims).updateMany({}, { $set: { status: "ready" } });
     expect(await small.markBilled(refs.slice(0, 2))).toBe(2);
+  });
+
+  it("bills a mark larger than one transaction in slices, each its own transaction", async () => {
+    const db = await freshDb();
+    const n = BILLED_PER_TRANSACTION + TRANSACTION_FROM;
+    const docs = Array.from({ length: n }, (_, i) => ({
+      claim_number: `S${String(i).padStart(6, "0")}`,
+      version: 1,
+      status: "ready",
+    }));
+    await db.collection(COLLECTIONS.claims).insertMany(docs.map((d) => ({ ...d })));
+    const store = new MongoClaimStore(db, client as MongoClient);
+    const committed = async () =>
+      Number((await db.admin().command({ serverStatus: 1 })).transactions.totalCommitted);
+    const before = await committed();
+    expect(await store.markBilled(docs.map((d) => ({ claim_number: d.claim_number, version: 1 })))).toBe(n);
+    // Two slices, 5,000 claims and TRANSACTION_FROM claims: two transactions (one would do
+    // without the slicing).
+    expect((await committed()) - before).toBe(2);
+    expect(await db.collection(COLLECTIONS.claims).countDocuments({ status: "billed" })).toBe(n);
   });
 });

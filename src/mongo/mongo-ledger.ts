@@ -4,7 +4,7 @@
 // index turns every race between processors, restarts and replays into a duplicate-key error.
 import { type ClientSession, type Db, type Document, type MongoClient, Timestamp } from "mongodb";
 import type { ClaimVersionRef } from "../domain/joined-claim.js";
-import { type ClusterTime, compareClusterTime } from "../ports/change-feed.js";
+import { type ClusterTime, compareClusterTime, laterOf } from "../ports/change-feed.js";
 import { type ContentCodec, ContentUnreadableError, plainContentCodec } from "../ports/content-codec.js";
 import {
   assertSameClaims,
@@ -283,10 +283,8 @@ export class MongoLedger implements Ledger {
           { $max: { events_through: toTimestamp(target) } },
           { upsert: true, returnDocument: "after", projection: { events_through: 1 } },
         )
-        .then((d) => {
-          const now = d ? fromTimestamp(d.events_through) : target;
-          this.noteCovered(stream, compareClusterTime(now, target) >= 0 ? now : target);
-        })
+        // `$max`: the stored mark is at least the target (or a racing processor's higher one).
+        .then((d) => this.noteCovered(stream, d ? fromTimestamp(d.events_through) : target))
         .finally(() => this.raising.delete(stream));
       this.raising.set(stream, raise);
       await raise;
@@ -294,8 +292,7 @@ export class MongoLedger implements Ledger {
   }
 
   private noteCovered(stream: string, ct: ClusterTime): void {
-    const known = this.covered.get(stream);
-    if (!known || compareClusterTime(ct, known) > 0) this.covered.set(stream, ct);
+    this.covered.set(stream, laterOf(this.covered.get(stream), ct) as ClusterTime);
   }
 
   async reservedThrough(streamName: string): Promise<ClusterTime | null> {
@@ -329,8 +326,9 @@ export class MongoLedger implements Ledger {
     );
     const ts = mark?.events_through ?? start;
     if (isZero(ts)) return null;
-    this.noteCovered(streamName, fromTimestamp(ts));
-    return fromTimestamp(ts);
+    const at = fromTimestamp(ts);
+    this.noteCovered(streamName, at);
+    return at;
   }
 
   private get marks() {
@@ -560,11 +558,9 @@ const MAX_TIMESTAMP = new Timestamp({ t: 0xffffffff, i: 0xffffffff });
 
 function newestEventPerStream(batches: readonly BatchRecord[]): Map<string, ClusterTime> {
   const newest = new Map<string, ClusterTime>();
-  for (const b of batches) {
-    if (!b.eventsThrough) continue;
-    const cur = newest.get(b.streamName);
-    if (!cur || compareClusterTime(b.eventsThrough, cur) > 0) newest.set(b.streamName, b.eventsThrough);
-  }
+  for (const b of batches)
+    if (b.eventsThrough)
+      newest.set(b.streamName, laterOf(newest.get(b.streamName), b.eventsThrough) as ClusterTime);
   return newest;
 }
 

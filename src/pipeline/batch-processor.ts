@@ -36,7 +36,7 @@ import type { Acker } from "./acker.js";
 import { batchPath } from "./batch-path.js";
 import { ClaimOrder } from "./claim-order.js";
 import type { Enriched, Enricher } from "./enricher.js";
-import { classifyFault, isCancellation } from "./fault-class.js";
+import { classifyFault } from "./fault-class.js";
 import { GroupCommit } from "./group-commit.js";
 import { errorSummary, type Resilience } from "./resilience.js";
 import type { Window } from "./windows.js";
@@ -604,8 +604,7 @@ export class BatchProcessor {
       try {
         return await fn();
       } catch (err) {
-        // A stop cutting the write short is no MongoDB failure (nor counted by Resilience).
-        if (!isCancellation(err)) d.metrics.mongoErrors.inc({ operation });
+        d.resilience.countFailure(operation, err);
         throw err;
       }
     };

@@ -119,6 +119,16 @@ export class Resilience {
     });
   }
 
+  /**
+   * Counts a failed attempt of `operation` on claimflow_mongo_errors_total, unless it was the
+   * output disk's (claimflow_output_errors_total) or a stop cutting it short. `run` does this
+   * for its own attempts; a caller whose one attempt holds several operations counts each here.
+   */
+  countFailure(operation: string, err: unknown): void {
+    if (classifyFault(err).kind !== "output" && !isCancellation(err))
+      this.metrics?.mongoErrors.inc({ operation });
+  }
+
   private async attempts<T>(fn: () => Promise<T>, signal?: AbortSignal, operation?: string): Promise<T> {
     let blocked = false;
     try {
@@ -127,9 +137,7 @@ export class Resilience {
           return (await this.breaker.execute(() => fn())) as T;
         } catch (err) {
           const fault = classifyFault(err);
-          if (operation !== undefined && fault.kind !== "output" && !isCancellation(err)) {
-            this.metrics?.mongoErrors.inc({ operation });
-          }
+          if (operation !== undefined) this.countFailure(operation, err);
           if (fault.kind === "output") {
             this.metrics?.outputErrors.inc({ code: fault.code });
             this.lastOutputProblem = { code: fault.code, directory: directoryOf(fault.path) };

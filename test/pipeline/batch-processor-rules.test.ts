@@ -44,7 +44,7 @@ function rig(
     sink: w.ports.sink,
     audit: w.ports.audit,
     enricher: new Enricher(w.ports.lookups),
-    resilience: new Resilience({ initialDelayMs: 1, maxDelayMs: 2 }),
+    resilience: new Resilience({ initialDelayMs: 1, maxDelayMs: 2, metrics }),
     acker,
     clock: systemClock,
     metrics,

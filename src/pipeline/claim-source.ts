@@ -27,12 +27,11 @@ import type { CheckpointStore } from "../ports/checkpoint-store.js";
 import type { ClaimSlice, ClaimStore } from "../ports/claim-store.js";
 import type { Clock } from "../ports/clock.js";
 import type { Ledger } from "../ports/ledger.js";
+import type { Acker } from "./acker.js";
 import { classifyFault } from "./fault-class.js";
-import type { InFlightLimiter } from "./in-flight.js";
 import { errorSummary, isCancellation, type Resilience } from "./resilience.js";
 import { sleep } from "./sleep.js";
 import { PipelineStateError } from "./state-error.js";
-import type { Watermark } from "./watermark.js";
 
 /** How often a running catch-up scan logs its progress. */
 const SCAN_PROGRESS_EVERY_MS = 5_000;
@@ -82,8 +81,8 @@ export interface ClaimSourceDeps {
   readonly claims: ClaimStore;
   readonly checkpoints: CheckpointStore;
   readonly ledger: Ledger;
-  readonly watermark: Watermark;
-  readonly limiter: InFlightLimiter;
+  /** Admits each read item and ends it (permits, watermark, buffered gauge): see Acker. */
+  readonly acker: Acker;
   readonly resilience: Resilience;
   readonly clock: Clock;
   readonly metrics: Metrics;
@@ -173,7 +172,7 @@ export class ClaimSource {
     if (!this.subscribed) this.state = "stopped";
     this.wakeResumeWaiters();
     this.abort.abort();
-    this.deps.limiter.wakeAll();
+    this.deps.acker.wakeAll();
     void this.cursor?.close().catch(() => undefined);
   }
 
@@ -260,7 +259,7 @@ export class ClaimSource {
       d.logger.error({ stream: d.streamName, serverCode: err.serverCode }, "resume token lost");
       // Clear before anything else, so a restart never loops on a dead token.
       await d.resilience.run(() => d.checkpoints.clear(d.streamName), this.abort.signal);
-      d.watermark.dropPositions();
+      d.acker.dropPositions();
       this.lastToken = undefined;
       if (d.onTokenLost === "fail") throw new TokenLostFatalError(err);
       const t0 = await d.resilience.run(() => d.feed.currentClusterTime(), this.abort.signal);
@@ -328,14 +327,14 @@ export class ClaimSource {
     } while (after !== undefined && !this.stopping && !this.pauseRequested);
     if (this.stopping || after !== undefined) return false;
     // Everything up to T0 is now read; once it is all done, a restart may start at T0.
-    d.watermark.mark({ clusterTime: upTo });
+    d.acker.pass({ clusterTime: upTo });
     d.logger.info({ claims: total }, "catch-up scan complete");
     return true;
   }
 
   /**
    * One page of ready claims into the pipeline, as catch-up documents: what the ledger already
-   * holds as emitted is skipped, the rest goes through the limiter and the watermark to the
+   * holds as emitted is skipped, the rest is admitted through the acker to the
    * windows and the batch path (where a claim another path reserved first is dropped, never
    * billed twice). Undefined when the source stopped meanwhile.
    */
@@ -366,15 +365,13 @@ export class ClaimSource {
         alreadyEmitted++;
         continue;
       }
-      await d.limiter.acquire();
+      await d.acker.admit();
       if (this.stopping) {
-        d.limiter.release();
+        d.acker.unadmit();
         return undefined;
       }
-      const seq = d.watermark.track(undefined);
-      d.metrics.eventsReceived.inc({ operation });
-      // Counted from here until acked (the limiter's permits also cover the pull in progress).
-      d.metrics.bufferedClaims.inc();
+      const seq = d.acker.track(undefined);
+      this.received(operation).inc();
       emit({
         seq,
         origin: "scan",
@@ -447,28 +444,28 @@ export class ClaimSource {
     d.metrics.streaming.set(1);
     try {
       while (!this.stopping && !this.pauseRequested) {
-        await d.limiter.acquire();
+        await d.acker.admit();
         if (this.stopping) {
-          d.limiter.release();
+          d.acker.unadmit();
           return;
         }
         let ev: ChangeEvent | null;
         try {
           ev = await cursor.tryNext();
         } catch (err) {
-          d.limiter.release();
+          d.acker.unadmit();
           throw err;
         }
         if (this.streamFailures > 0) this.streamFailures = 0;
         if (this.state === "restarting") this.state = "streaming";
         d.resilience.recordSuccess();
         if (ev === null) {
-          d.limiter.release();
+          d.acker.unadmit();
           this.onIdle(cursor);
           continue;
         }
         this.lastToken = ev.token;
-        d.metrics.eventsReceived.inc({ operation: ev.operationType });
+        this.received(ev.operationType).inc();
         if (ev.clusterTime)
           d.metrics.streamLag.set(Math.max(0, d.clock.now().getTime() / 1000 - ev.clusterTime.t));
         const position = { token: ev.token, clusterTime: ev.clusterTime };
@@ -479,8 +476,7 @@ export class ClaimSource {
           ev.operationType === "update" ||
           ev.operationType === "replace"
         ) {
-          const seq = d.watermark.track(position);
-          d.metrics.bufferedClaims.inc();
+          const seq = d.acker.track(position);
           emit({
             seq,
             origin: "stream",
@@ -494,20 +490,34 @@ export class ClaimSource {
             mayRepeat: ct === undefined || (horizon !== undefined && compareClusterTime(ct, horizon) <= 0),
           });
         } else {
-          // delete / drop / rename: nothing to bill; note it and move the watermark past it.
-          d.limiter.release();
-          d.metrics.eventsSkipped.inc({ reason: ev.operationType });
+          // delete / drop / rename: nothing to bill. It ends here, as a skipped item, through
+          // the same place every other item ends (the checkpoint moves past it once due).
           d.logger.info(
             { operation: ev.operationType, documentKey: String(ev.documentKey ?? "") },
             "event skipped",
           );
-          d.watermark.mark(position);
+          d.acker.skip(d.acker.track(position), ev.operationType);
         }
       }
     } finally {
       d.metrics.streaming.set(0);
     }
   }
+
+  /**
+   * claimflow_events_received_total's child for one operation, made once rather than found by
+   * hashing its labels on every event read.
+   */
+  private received(operation: string): { inc(): void } {
+    let child = this.receivedChildren.get(operation);
+    if (!child) {
+      child = this.deps.metrics.eventsReceived.labels({ operation });
+      this.receivedChildren.set(operation, child);
+    }
+    return child;
+  }
+
+  private readonly receivedChildren = new Map<string, { inc(): void }>();
 
   /** An idle stream still advances: the post-batch token covers everything read so far. */
   private onIdle(cursor: ChangeCursor): void {
@@ -517,7 +527,7 @@ export class ClaimSource {
     if (key === this.lastPostBatch) return;
     this.lastPostBatch = key;
     this.lastToken = token;
-    this.deps.watermark.mark({ token });
+    this.deps.acker.pass({ token });
     this.deps.metrics.streamLag.set(0);
   }
 

@@ -164,8 +164,7 @@ export class Engine {
       claims: ports.claims,
       checkpoints: ports.checkpoints,
       ledger: ports.ledger,
-      watermark: this.watermark,
-      limiter: this.limiter,
+      acker,
       resilience: this.resilience,
       clock,
       metrics,
@@ -383,11 +382,7 @@ export class Engine {
    */
   private classify(item: SourceItem): Classified {
     const { metrics } = this.deps;
-    if (item.doc === null) {
-      metrics.eventsSkipped.inc({ reason: "document_deleted" });
-      this.acker.ackOne(item.seq);
-      return undefined;
-    }
+    if (item.doc === null) return this.skip(item, "document_deleted");
     const doc = item.doc;
     const parsed = parseClaim(doc);
     if (!parsed.ok) {
@@ -442,8 +437,7 @@ export class Engine {
   }
 
   private skip(item: SourceItem, reason: string): undefined {
-    this.deps.metrics.eventsSkipped.inc({ reason });
-    this.acker.ackOne(item.seq);
+    this.acker.skip(item.seq, reason);
     return undefined;
   }
 

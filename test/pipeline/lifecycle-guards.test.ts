@@ -3,6 +3,7 @@
 import { lastValueFrom, toArray } from "rxjs";
 import { describe, expect, it } from "vitest";
 import { Metrics } from "../../src/observability/metrics.js";
+import { Acker } from "../../src/pipeline/acker.js";
 import { ClaimSource } from "../../src/pipeline/claim-source.js";
 import { InFlightLimiter } from "../../src/pipeline/in-flight.js";
 import { Resilience } from "../../src/pipeline/resilience.js";
@@ -24,8 +25,7 @@ function sourceOver(world: ReturnType<typeof makeWorld>) {
     claims: ports.claims,
     checkpoints: ports.checkpoints,
     ledger: ports.ledger,
-    watermark: new Watermark(),
-    limiter: new InFlightLimiter(100),
+    acker: new Acker(new Watermark(), new InFlightLimiter(100), metrics),
     resilience: new Resilience({ metrics, logger: silentLogger }),
     clock: systemClock,
     metrics,

@@ -1,6 +1,7 @@
 // patient: the subscriber and, when different, the patient. `ssn` is deliberately absent from
 // the schema, so it is stripped on parse and can never reach a file, a log or a dead letter.
 import { z } from "zod";
+import { fastPatient } from "./patient-fast.js";
 import {
   addressSchema,
   dateField,
@@ -47,7 +48,7 @@ export const patientSchema = z
 export type Patient = z.output<typeof patientSchema>;
 
 export function parsePatient(doc: unknown): ParseResult<Patient> {
-  return parseDocument(patientSchema, doc);
+  return parseDocument(patientSchema, doc, fastPatient);
 }
 
 /** True when the patient is the subscriber (no 2000C loop). */

@@ -18,6 +18,7 @@ import {
   rename,
   rm,
   stat,
+  unlink,
 } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { ClaimflowError } from "../domain/errors.js";
@@ -108,7 +109,11 @@ export class FsFileSink implements FileSink {
       await this.publish(tmp, full, relativePath, content);
     } finally {
       // The temp file holds PHI: it goes whatever happened (after a link it is a second name).
-      await rm(tmp, { force: true });
+      // unlink, not rm: rm first lstat()s to refuse a directory, a second system call per file
+      // for a name this function created as a file (O_EXCL) a moment ago.
+      await unlink(tmp).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== "ENOENT") throw err;
+      });
     }
     return dir;
   }

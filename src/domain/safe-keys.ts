@@ -132,6 +132,8 @@ export function findUnsafeKeys(
   limit = 20,
   knownFields: ReadonlySet<string> = new Set(),
 ): InputIssue[] {
+  // Nearly every document is clean: say so without building a path string for every key.
+  if (!anyUnsafe(doc, 0)) return [];
   const found: InputIssue[] = [];
   const walk = (value: unknown, path: string, depth: number): void => {
     if (found.length >= limit || !isPlainContainer(value)) return;
@@ -158,4 +160,19 @@ export function findUnsafeKeys(
   };
   walk(doc, "", 0);
   return found;
+}
+
+/** Whether findUnsafeKeys would find anything (an unsafe key, or nesting past MAX_DEPTH). */
+function anyUnsafe(value: unknown, depth: number): boolean {
+  if (!isPlainContainer(value)) return false;
+  if (depth > MAX_DEPTH) return true;
+  if (Array.isArray(value)) {
+    for (const v of value) if (anyUnsafe(v, depth + 1)) return true;
+    return false;
+  }
+  for (const key of Object.keys(value)) {
+    if (key.startsWith("$") || key.includes(".")) return true;
+    if (anyUnsafe(value[key], depth + 1)) return true;
+  }
+  return false;
 }

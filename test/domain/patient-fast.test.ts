@@ -166,6 +166,7 @@ describe("patient validation fast path: each of its checks, one field at a time"
     ["an unknown gender", storedPatient({ gender: "X" }), "gender"],
     ["a one-character member id", storedPatient({ member_id: "M" }), "member_id"],
     ["a member id of 81 characters", storedPatient({ member_id: "M".repeat(81) }), "member_id"],
+    ["a member id given as a number", storedPatient({ member_id: 123456789 }), "member_id"],
     ["an address that is not an object", storedPatient({ address: "12 MAIN ST" }), "address"],
     [
       "a three-letter state",
@@ -190,6 +191,33 @@ describe("patient validation fast path: each of its checks, one field at a time"
       "subscriber.member_id",
     ],
     ["a subscriber that is not an object", storedPatient({ subscriber: "JOHN" }), "subscriber"],
+    ["a subscriber that is null", storedPatient({ relationship_code: "19", subscriber: null }), "subscriber"],
+    [
+      "an unknown relationship code with a subscriber",
+      storedPatient({ relationship_code: "99", subscriber }),
+      "relationship_code",
+    ],
+    [
+      "an empty first address line",
+      storedPatient({ address: { line1: "", city: "AB", state: "IL", zip: "62701" } }),
+      "address.line1",
+    ],
+    [
+      "a city given as a number",
+      storedPatient({ address: { line1: "1 A ST", city: 12, state: "IL", zip: "62701" } }),
+      "address.city",
+    ],
+    // A pattern test reads its argument as text: ["IL"] and 62701 would pass it, the type must not.
+    [
+      "a state given as an array",
+      storedPatient({ address: { line1: "1 A ST", city: "AB", state: ["IL"], zip: "62701" } }),
+      "address.state",
+    ],
+    [
+      "a ZIP given as a number",
+      storedPatient({ address: { line1: "1 A ST", city: "AB", state: "IL", zip: 62701 } }),
+      "address.zip",
+    ],
   ])("steps aside for %s, and zod rejects it at its path", (_, doc, path) => {
     expect(fastPatient(doc)).toBeUndefined();
     const zod = oracle(doc);

@@ -48,9 +48,10 @@ describe("Acker", () => {
   });
 
   it("works without metrics (tools that run the pipeline without an exporter)", async () => {
-    const { watermark, limiter, seqs, acker } = await setup(2);
+    const { watermark, limiter, seqs, acker } = await setup(3);
     acker.ack(new Set([seqs[0] as number]));
     acker.ackOne(seqs[1] as number);
+    acker.skip(seqs[2] as number, "delete");
     expect(limiter.inFlight).toBe(0);
     expect(watermark.pending).toBe(0);
   });

@@ -2,7 +2,6 @@
 // accepts a document, zod accepts it too and builds a strictly equal claim; on anything else
 // the fast path steps aside. Valid documents in every representation, synthetic (canonical)
 // claims, and hostile mutations of valid ones at every path.
-import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { claimSchema, parseClaim } from "../../src/domain/claim.js";
 import { fastClaim } from "../../src/domain/claim-fast.js";
@@ -10,7 +9,7 @@ import { parseDocument } from "../../src/domain/schema-parts.js";
 import { generate } from "../../src/seed/synthetic.js";
 import { claimDoc, lineDoc } from "../edi/builders.js";
 import { claimDocArb, type Doc } from "./arbitraries.js";
-import { mutate, mutationArb } from "./doc-mutations.js";
+import { agreement, fastPathProperties, refusedAt, takesFastPath } from "./fast-path-oracle.js";
 
 const RUNS = 1000;
 
@@ -31,17 +30,8 @@ const CLAIM_ADD_KEYS = [
 
 /** What zod alone says (the schema without the fast path). */
 const oracle = (doc: unknown) => parseDocument(claimSchema, doc);
-
-function agrees(doc: unknown): void {
-  const fast = fastClaim(doc);
-  const zod = oracle(doc);
-  if (fast !== undefined) {
-    expect(zod.ok, "the fast path accepted a document zod rejects").toBe(true);
-    if (zod.ok) expect(fast).toStrictEqual(zod.value);
-  }
-  // The public parser answers exactly what zod answers: the same value or the same issues.
-  expect(parseClaim(doc)).toStrictEqual(zod);
-}
+const claimPath = { fast: fastClaim, oracle, parse: parseClaim };
+const agrees = agreement(claimPath);
 
 /** The form MongoDB documents take: BSON dates, ICD-10 codes upper-case without the dot, text trimmed. */
 function canonical(doc: Doc): Doc {
@@ -63,47 +53,17 @@ describe("claim validation fast path (zod is the oracle)", () => {
   it("takes the fast path for every synthetic (canonical) claim, with zod's exact result", () => {
     const data = generate({ claims: 500, groups: 3, clients: 3, seed: 5, now: new Date() });
     for (const doc of data.claims) {
-      const fast = fastClaim(doc);
-      expect(fast, String(doc.claim_number)).toBeDefined();
-      const zod = oracle(doc);
-      expect(zod.ok).toBe(true);
-      if (zod.ok) expect(fast).toStrictEqual(zod.value);
+      takesFastPath(claimPath, doc, String(doc.claim_number));
     }
   });
 
-  it("agrees with zod on valid documents in every representation", () => {
-    fc.assert(fc.property(claimDocArb, agrees), { numRuns: RUNS });
-  });
-
-  it("takes the fast path for valid documents in canonical form (Dates, bare ICD codes, trimmed text)", () => {
-    let fastHits = 0;
-    fc.assert(
-      fc.property(claimDocArb.map(canonical), (doc) => {
-        if (fastClaim(doc) !== undefined) fastHits++;
-        agrees(doc);
-      }),
-      { numRuns: RUNS },
-    );
-    // Not vacuous: the fast path is the common path for what MongoDB hands the processor.
-    expect(fastHits).toBe(RUNS);
-  });
-
-  it("never accepts what zod rejects, and never differs from it, on hostile mutations", () => {
-    fc.assert(
-      // Mutations of canonical documents: the ones the fast path would otherwise accept.
-      fc.property(
-        claimDocArb.map(canonical),
-        fc.array(mutationArb(CLAIM_ADD_KEYS), { minLength: 1, maxLength: 2 }),
-        (doc, mutations) => {
-          agrees(mutate(doc, mutations));
-        },
-      ),
-      { numRuns: RUNS },
-    );
-  });
-
-  it("steps aside for documents that are not objects", () => {
-    for (const doc of [null, undefined, 1, "claim", [], new Date()]) agrees(doc);
+  fastPathProperties({
+    ...claimPath,
+    valid: claimDocArb,
+    stored: claimDocArb.map(canonical),
+    storedForm: "Dates, bare ICD codes, trimmed text",
+    addKeys: CLAIM_ADD_KEYS,
+    runs: RUNS,
   });
 });
 
@@ -156,11 +116,7 @@ describe("claim validation fast path: each of its checks, one field at a time", 
   ])("takes the fast path for %s, with zod's exact result", (_, doc) => {
     if ((doc.lines as Doc[])[0]?.modifiers === undefined)
       for (const l of doc.lines as Doc[]) delete l.modifiers;
-    const fast = fastClaim(doc);
-    expect(fast).toBeDefined();
-    const zod = oracle(doc);
-    expect(zod.ok).toBe(true);
-    if (zod.ok) expect(fast).toStrictEqual(zod.value);
+    takesFastPath(claimPath, doc);
   });
 
   it.each<[string, Doc, string]>([
@@ -200,11 +156,7 @@ describe("claim validation fast path: each of its checks, one field at a time", 
       "lines.0.ndc_quantity",
     ],
   ])("steps aside for %s, and zod rejects it at its path", (_, doc, path) => {
-    expect(fastClaim(doc)).toBeUndefined();
-    const zod = oracle(doc);
-    expect(zod.ok).toBe(false);
-    if (!zod.ok) expect(zod.issues.map((i) => i.path)).toContain(path);
-    expect(parseClaim(doc)).toStrictEqual(zod);
+    refusedAt(claimPath, doc, path);
   });
 
   it("steps aside for a lower-case modifier, which only zod upper-cases", () => {

@@ -12,6 +12,7 @@ import type { Claim } from "../domain/claim.js";
 import { ContentIntegrityError, type DeadLetterReason, type InputIssue } from "../domain/errors.js";
 import type { ClaimVersionRef, JoinedClaim } from "../domain/joined-claim.js";
 import { type RenderBatch, render837 } from "../edi/render.js";
+import { NotRenderableError } from "../edi/render-errors.js";
 import { checkRenderable } from "../edi/renderable.js";
 import { interchangeSenderKey } from "../edi/sender-key.js";
 import type { Logger } from "../observability/logger.js";
@@ -132,19 +133,14 @@ const AFTER_FILE_CONCURRENCY = 1;
 interface Row {
   readonly item: PendingClaim;
   readonly enriched: Enriched;
-  /** checkRenderable's answer, computed once. */
-  problems?: InputIssue[];
 }
 
-function renderProblems(r: Row): InputIssue[] {
-  if (!r.enriched.ok) return [];
-  r.problems ??= checkRenderable(r.enriched.joined);
-  return r.problems;
-}
-
-/** Enrichment failed, or the claim cannot be rendered: it would become a dead letter. */
+/**
+ * Enrichment failed: the claim would become a dead letter. Whether a joined claim can be written
+ * as an 837P is learnt while rendering it (see reserve), not by a separate pass over every claim.
+ */
 function refused(r: Row): boolean {
-  return !r.enriched.ok || renderProblems(r).length > 0;
+  return !r.enriched.ok;
 }
 
 interface Candidate {
@@ -305,34 +301,22 @@ export class BatchProcessor {
     const joined: Candidate[] = [];
     for (const r of rows) {
       const e = r.enriched;
-      if (!e.ok) {
-        dead.push(deadLetterOf(e.claim, e.reason, e.issues));
-        continue;
-      }
-      const problems = renderProblems(r);
-      if (problems.length > 0) dead.push(deadLetterOf(e.joined.claim, "not_renderable", problems));
-      else joined.push({ item: r.item, joined: e.joined });
+      if (e.ok) joined.push({ item: r.item, joined: e.joined });
+      else dead.push(deadLetterOf(e.claim, e.reason, e.issues));
     }
-    if (dead.length > 0) {
-      await d.resilience.run(() => d.deadLetters.record(dead, d.clock.now()), d.signal, "dead_letter");
-      for (const x of dead) d.metrics.claimsDeadLettered.inc({ reason: x.reason });
-      log.warn(
-        { deadLettered: dead.map((x) => ({ claim: x.claimNumber, version: x.version, reason: x.reason })) },
-        "claims sent to dead_letters",
-      );
-    }
+    await this.deadLetter(dead, log);
 
     if (joined.length === 0) {
       d.metrics.batches.inc({ outcome: "empty" });
       return { emitted: 0, duplicates, deadLettered: dead.length };
     }
 
-    const { batches, renderFailed } = await this.reserve(batchId, joined, log, trace);
+    const { batches, renderFailed, skipped } = await this.reserve(batchId, joined, lookupAll, log, trace);
     if (batches.length === 0) {
       d.metrics.batches.inc({ outcome: "empty" });
       return {
         emitted: 0,
-        duplicates: duplicates + joined.length - renderFailed,
+        duplicates: duplicates + joined.length - renderFailed - skipped,
         deadLettered: dead.length + renderFailed,
       };
     }
@@ -365,9 +349,55 @@ export class BatchProcessor {
       path: first.path,
       ...(batches.length > 1 ? { paths } : {}),
       emitted,
-      duplicates: duplicates + (joined.length - emitted - renderFailed),
+      duplicates: duplicates + (joined.length - emitted - renderFailed - skipped),
       deadLettered: dead.length + renderFailed,
     };
+  }
+
+  /** Records dead letters of a window (one write), counts and logs them by claim and reason. */
+  private async deadLetter(dead: readonly DeadLetterEntry[], log: Logger): Promise<void> {
+    const d = this.deps;
+    if (dead.length === 0) return;
+    await d.resilience.run(() => d.deadLetters.record(dead, d.clock.now()), d.signal, "dead_letter");
+    for (const x of dead) d.metrics.claimsDeadLettered.inc({ reason: x.reason });
+    log.warn(
+      { deadLettered: dead.map((x) => ({ claim: x.claimNumber, version: x.version, reason: x.reason })) },
+      "claims sent to dead_letters",
+    );
+  }
+
+  /**
+   * Claims the renderer refused (checkRenderable says why): each becomes a `not_renderable` dead
+   * letter, unless its lookup was skipped and the ledger knows it: one emitted before (touched
+   * since without a new version, its joins no longer renderable) is a repeat, a superseded
+   * version is skipped. Returns how many were dead-lettered and how many skipped.
+   */
+  private async notRenderable(
+    refusedNow: readonly { readonly candidate: Candidate; readonly problems: InputIssue[] }[],
+    lookupAll: boolean,
+    log: Logger,
+  ): Promise<{ deadLettered: number; skipped: number }> {
+    const d = this.deps;
+    const unchecked = lookupAll ? [] : refusedNow.filter((r) => r.candidate.item.mayRepeat === false);
+    let keep = refusedNow;
+    let skipped = 0;
+    if (unchecked.length > 0) {
+      const history = await this.lookUp(unchecked.map((r) => r.candidate.item));
+      const rows = refusedNow.map((r) => ({
+        item: r.candidate.item,
+        enriched: { ok: true as const, joined: r.candidate.joined },
+      }));
+      const known = await this.dropKnown(rows, history, log);
+      const left = new Set(known.rows.map((r) => r.item));
+      keep = refusedNow.filter((r) => left.has(r.candidate.item));
+      d.metrics.claimsDuplicate.inc(known.repeats);
+      skipped = refusedNow.length - keep.length - known.repeats;
+    }
+    await this.deadLetter(
+      keep.map((r) => deadLetterOf(r.candidate.joined.claim, "not_renderable", r.problems)),
+      log,
+    );
+    return { deadLettered: keep.length, skipped };
   }
 
   /** The history lookup of some claims (merged with other windows' by historyGroup). */
@@ -419,19 +449,25 @@ export class BatchProcessor {
    * duplicate-key conflict exactly the conflicting claims are dropped and the rest re-rendered
    * under a fresh control number (gaps are allowed, reuse never). There is no attempt limit:
    * every conflict removes at least one claim, so the loop ends, and no claim is ever dropped
-   * unreserved. A claim the renderer throws on is dead-lettered alone, not its whole window.
+   * unreserved. Renderability is checked while rendering: when the renderer refuses data the
+   * 837 cannot carry, checkRenderable names the claims (`not_renderable` dead letters, or repeats
+   * whose lookup was skipped) and the rest is rendered again under the same control number. A
+   * claim the renderer throws on otherwise (a bug) is dead-lettered alone, not its whole window.
    */
   private async reserve(
     batchId: string,
     joined: readonly Candidate[],
+    lookupAll: boolean,
     log: Logger,
     trace: BatchTrace,
-  ): Promise<{ batches: BatchRecord[]; renderFailed: number }> {
+  ): Promise<{ batches: BatchRecord[]; renderFailed: number; skipped: number }> {
     const d = this.deps;
     const maxBytes = d.maxContentBytes ?? MAX_CONTENT_BYTES;
     const render = d.render ?? render837;
     const out: BatchRecord[] = [];
     let renderFailed = 0;
+    let skipped = 0;
+    const candidateOf = new Map(joined.map((j) => [j.joined, j]));
     // Every part of the window raises the stream's mark to the window's newest event: a split
     // part may name a little more than its own claims, which only ever means a lookup more.
     let eventsThrough: ClusterTime | undefined;
@@ -442,32 +478,65 @@ export class BatchProcessor {
       // The first batch keeps the window's id (its log lines already carry it); a split part
       // gets its own. A reservation that failed on a duplicate committed nothing under its id.
       const id = out.some((b) => b.batchId === batchId) ? newBatchId() : batchId;
+      // Kept across render refusals (nothing was reserved under it); a conflict takes a fresh one.
+      let controlNumber: number | undefined;
+      /**
+       * The claims checkRenderable finds problems with leave (dead letters, or repeats: see
+       * notRenderable); the rest stay. Runs only after the renderer refused, so the common path
+       * checks each claim once, while rendering it.
+       */
+      const dropUnrenderable = async (list: JoinedClaim[]): Promise<JoinedClaim[]> => {
+        const refusedNow: { candidate: Candidate; problems: InputIssue[] }[] = [];
+        const rest: JoinedClaim[] = [];
+        for (const c of list) {
+          const problems = checkRenderable(c);
+          if (problems.length > 0) refusedNow.push({ candidate: candidateOf.get(c) as Candidate, problems });
+          else rest.push(c);
+        }
+        if (refusedNow.length === 0) return list;
+        const r = await this.notRenderable(refusedNow, lookupAll, log);
+        renderFailed += r.deadLettered;
+        skipped += r.skipped;
+        return rest;
+      };
       while (claims.length > 0) {
         const first = claims[0] as JoinedClaim;
         const client = first.client;
         const senderKey = interchangeSenderKey(client);
         if (senderKey === undefined) {
-          // checkRenderable refuses such a client first; kept so a gap there cannot mis-key counters.
-          renderFailed += await this.renderFailure(claims, new Error("sender id not renderable"), log);
+          // checkRenderable names the client's sender id; a gap there must not mis-key counters.
+          const rest = await dropUnrenderable(claims);
+          if (rest.length === claims.length)
+            renderFailed += await this.renderFailure(claims, new Error("sender id not renderable"), log);
           break;
         }
-        const controlNumber = await d.resilience.run(
+        controlNumber ??= await d.resilience.run(
           () => d.ledger.nextControlNumber(senderKey),
           d.signal,
           "control_number",
         );
+        const number = controlNumber;
         const createdAt = d.clock.now();
         let content: string;
         try {
           content = trace.stepSync("render", () =>
-            render({ batchId: id, client, claims, controlNumber, createdAt }),
+            render({ batchId: id, client, claims, controlNumber: number, createdAt }),
           );
         } catch (err) {
+          if (err instanceof NotRenderableError) {
+            // Data the 837 cannot carry (an identifier too long, a required element left empty):
+            // checkRenderable says which claims and why.
+            const rest = await dropUnrenderable(claims);
+            if (rest.length < claims.length) {
+              claims = rest;
+              continue;
+            }
+          }
           // A renderer bug must not crash-loop the processor nor sink the whole window: find the
           // claims it fails on (each alone), park those for a person, render the rest again.
           const bad = claims.filter((c) => {
             try {
-              render({ batchId: id, client, claims: [c], controlNumber, createdAt });
+              render({ batchId: id, client, claims: [c], controlNumber: number, createdAt });
               return false;
             } catch {
               return true;
@@ -496,9 +565,9 @@ export class BatchProcessor {
           groupId: first.claim.group_id,
           clientId: first.claim.client_id,
           senderId: senderKey,
-          isaControlNumber: controlNumber,
-          gsControlNumber: controlNumber,
-          path: batchPath(first.claim.group_id, first.claim.client_id, senderKey, controlNumber, createdAt),
+          isaControlNumber: number,
+          gsControlNumber: number,
+          path: batchPath(first.claim.group_id, first.claim.client_id, senderKey, number, createdAt),
           content,
           sha256: sha256(content),
           claims: claims.map((c) => ({ claim_number: c.claim.claim_number, version: c.claim.version })),
@@ -528,9 +597,11 @@ export class BatchProcessor {
         if (claims.length === before) throw conflict;
         d.metrics.claimsDuplicate.inc(before - claims.length);
         log.info({ duplicates: before - claims.length }, "claims reserved concurrently; re-rendering");
+        // The rest goes under a fresh control number (SPEC section 4; gaps are allowed).
+        controlNumber = undefined;
       }
     }
-    return { batches: out, renderFailed };
+    return { batches: out, renderFailed, skipped };
   }
 
   /**

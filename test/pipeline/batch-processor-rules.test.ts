@@ -241,6 +241,90 @@ describe("BatchProcessor: which claims are looked up", () => {
   });
 });
 
+describe("BatchProcessor: renderability is learnt while rendering", () => {
+  const fresh = (items: PendingClaim[]) => items.map((i) => ({ ...i, mayRepeat: false }));
+  // CLM01 holds 38 characters; the claim schema allows 50.
+  const longNumber = `L${"1".repeat(39)}`;
+
+  it("a claim the 837 cannot carry is a not_renderable dead letter with checkRenderable's issues; the rest is written under the first control number", async () => {
+    const { w, p, metrics, acked } = rig({ claims: 3 });
+    const [a, b, c] = w.data.claims as Record<string, unknown>[];
+    const out = await p.process(
+      windowOf(pendingOf([a, { ...b, claim_number: longNumber }, c] as Record<string, unknown>[])),
+    );
+    expect(out).toMatchObject({ emitted: 2, duplicates: 0, deadLettered: 1 });
+    expect(acked).toEqual([1, 2, 3]);
+    const dead = w.db.deadLetters.all();
+    expect(dead.map((d) => [d.claimNumber, d.reason])).toEqual([[longNumber, "not_renderable"]]);
+    expect(dead[0]?.issues.map((i) => i.path)).toEqual(["claim.claim_number"]);
+    expect(
+      await metricValue(metrics, "claimflow_claims_dead_lettered_total", { reason: "not_renderable" }),
+    ).toBe(1);
+    // The refused render reserved nothing, so its control number is the file's: no gap.
+    const { w: w2, p: p2 } = rig({ claims: 3 });
+    const [a2, , c2] = w2.data.claims as Record<string, unknown>[];
+    await p2.process(windowOf(pendingOf([a2, c2] as Record<string, unknown>[])));
+    const batches = w.db.ledger.allBatches();
+    expect(batches.map((x) => x.claimCount)).toEqual([2]);
+    expect(batches[0]?.isaControlNumber).toBe(w2.db.ledger.allBatches()[0]?.isaControlNumber);
+  });
+
+  it("every claim refused: nothing reserved, the batch counted empty", async () => {
+    const { w, p, metrics } = rig({ claims: 2 });
+    const [a, b] = w.data.claims as Record<string, unknown>[];
+    const out = await p.process(
+      windowOf(
+        pendingOf([
+          { ...a, claim_number: longNumber },
+          { ...b, claim_number: `${longNumber}2` },
+        ] as Record<string, unknown>[]),
+      ),
+    );
+    expect(out).toEqual({ emitted: 0, duplicates: 0, deadLettered: 2 });
+    expect(w.db.ledger.allBatches()).toEqual([]);
+    expect(await metricValue(metrics, "claimflow_batches_total", { outcome: "empty" })).toBe(1);
+  });
+
+  it("a claim emitted before whose lookup was skipped, touched since and now not renderable, is a repeat (billed), not a dead letter", async () => {
+    const { w, p, metrics } = rig({ claims: 2 });
+    const [a, b] = w.data.claims as Record<string, unknown>[];
+    await p.process(windowOf(pendingOf([a] as Record<string, unknown>[])));
+    // Same version, a field the 837 cannot carry (the segment terminator): no new version, so
+    // this is the emitted claim again, and the read skipped for fresh events must happen now.
+    const touched = { ...a, prior_authorization: "AB~CD" };
+    const out = await p.process(windowOf(fresh(pendingOf([touched, b] as Record<string, unknown>[], 5))));
+    expect(out).toMatchObject({ emitted: 1, duplicates: 1, deadLettered: 0 });
+    expect(w.db.deadLetters.all()).toEqual([]);
+    expect(await metricValue(metrics, "claimflow_claims_duplicate_total")).toBe(1);
+    expect(w.db.ledger.allBatches().map((x) => x.claimCount)).toEqual([1, 1]);
+  });
+
+  it("a superseded version whose lookup was skipped and which is not renderable is skipped, not dead-lettered", async () => {
+    const { w, p, metrics } = rig({ claims: 1 });
+    const [a] = w.data.claims as Record<string, unknown>[];
+    await p.process(windowOf(pendingOf([{ ...a, version: 2 }] as Record<string, unknown>[])));
+    const old = { ...a, version: 1, prior_authorization: "AB~CD" };
+    const out = await p.process(windowOf(fresh(pendingOf([old] as Record<string, unknown>[], 5))));
+    expect(out).toEqual({ emitted: 0, duplicates: 0, deadLettered: 0 });
+    expect(w.db.deadLetters.all()).toEqual([]);
+    expect(await metricValue(metrics, "claimflow_events_skipped_total", { reason: "superseded" })).toBe(1);
+  });
+
+  it("a fresh claim never emitted that is not renderable is looked up once, then dead-lettered", async () => {
+    const { w, p } = rig({ claims: 2 });
+    const [a, b] = w.data.claims as Record<string, unknown>[];
+    const reads = w.db.faults.count("ledger.lookupHistory");
+    const out = await p.process(
+      windowOf(fresh(pendingOf([{ ...a, prior_authorization: "AB~CD" }, b] as Record<string, unknown>[]))),
+    );
+    expect(out).toMatchObject({ emitted: 1, duplicates: 0, deadLettered: 1 });
+    expect(w.db.faults.count("ledger.lookupHistory") - reads).toBe(1);
+    expect(w.db.deadLetters.all().map((d) => [d.reason, d.issues.map((i) => i.path)])).toEqual([
+      ["not_renderable", ["claim.prior_authorization"]],
+    ]);
+  });
+});
+
 const poisonOf = (claimNumber: string) => (batch: RenderBatch) => {
   if (batch.claims.some((j) => j.claim.claim_number === claimNumber)) throw new TypeError("renderer bug");
   return render837(batch);

@@ -6,6 +6,7 @@ import pino, { type Logger } from "pino";
 import { describe, expect, it } from "vitest";
 import { parseClaim } from "../../src/domain/claim.js";
 import { type RenderBatch, render837 } from "../../src/edi/render.js";
+import { NotRenderableError } from "../../src/edi/render-errors.js";
 import { Metrics } from "../../src/observability/metrics.js";
 import type { Acker } from "../../src/pipeline/acker.js";
 import { BatchProcessor, type PendingClaim, sha256 } from "../../src/pipeline/batch-processor.js";
@@ -249,10 +250,13 @@ describe("BatchProcessor: renderability is learnt while rendering", () => {
   it("a claim the 837 cannot carry is a not_renderable dead letter with checkRenderable's issues; the rest is written under the first control number", async () => {
     const { w, p, metrics, acked } = rig({ claims: 3 });
     const [a, b, c] = w.data.claims as Record<string, unknown>[];
+    const reads = w.db.faults.count("ledger.lookupHistory");
     const out = await p.process(
       windowOf(pendingOf([a, { ...b, claim_number: longNumber }, c] as Record<string, unknown>[])),
     );
     expect(out).toMatchObject({ emitted: 2, duplicates: 0, deadLettered: 1 });
+    // These may be repeats, so they were looked up before rendering; the refusal reads nothing more.
+    expect(w.db.faults.count("ledger.lookupHistory") - reads).toBe(1);
     expect(acked).toEqual([1, 2, 3]);
     const dead = w.db.deadLetters.all();
     expect(dead.map((d) => [d.claimNumber, d.reason])).toEqual([[longNumber, "not_renderable"]]);
@@ -308,6 +312,23 @@ describe("BatchProcessor: renderability is learnt while rendering", () => {
     expect(out).toEqual({ emitted: 0, duplicates: 0, deadLettered: 0 });
     expect(w.db.deadLetters.all()).toEqual([]);
     expect(await metricValue(metrics, "claimflow_events_skipped_total", { reason: "superseded" })).toBe(1);
+  });
+
+  it("a renderer refusal checkRenderable cannot explain (the two disagree: a bug) dead-letters that claim as a renderer failure, without looping", async () => {
+    const { w, p } = rig({
+      claims: 3,
+      render: (batch) => {
+        const odd = batch.claims.find((j) => j.claim.claim_number === second);
+        if (odd) throw new NotRenderableError(odd.claim.claim_number, []);
+        return render837(batch);
+      },
+    });
+    const second = (w.data.claims[1] as Record<string, unknown>).claim_number as string;
+    const out = await p.process(windowOf(pendingOf(w.data.claims)));
+    expect(out).toMatchObject({ emitted: 2, duplicates: 0, deadLettered: 1 });
+    expect(w.db.deadLetters.all().map((d) => [d.claimNumber, d.issues[0]?.message])).toEqual([
+      [second, "renderer failed (NotRenderableError)"],
+    ]);
   });
 
   it("a fresh claim never emitted that is not renderable is looked up once, then dead-lettered", async () => {

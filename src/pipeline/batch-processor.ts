@@ -383,13 +383,13 @@ export class BatchProcessor {
     let skipped = 0;
     if (unchecked.length > 0) {
       const history = await this.lookUp(unchecked.map((r) => r.candidate.item));
-      const rows = refusedNow.map((r) => ({
-        item: r.candidate.item,
-        enriched: { ok: true as const, joined: r.candidate.joined },
-      }));
-      const known = await this.dropKnown(rows, history, log);
-      const left = new Set(known.rows.map((r) => r.item));
-      keep = refusedNow.filter((r) => left.has(r.candidate.item));
+      const known = await this.dropKnown(
+        refusedNow.map((r) => r.candidate),
+        history,
+        log,
+      );
+      const left = new Set(known.rows);
+      keep = refusedNow.filter((r) => left.has(r.candidate));
       d.metrics.claimsDuplicate.inc(known.repeats);
       skipped = refusedNow.length - keep.length - known.repeats;
     }
@@ -412,17 +412,17 @@ export class BatchProcessor {
    * finished, in case a crash came between the file and the mark) and versions a newer one
    * supersedes (skipped: an old version is never emitted after a newer one).
    */
-  private async dropKnown(
-    rows: readonly Row[],
+  private async dropKnown<R extends { readonly item: PendingClaim }>(
+    rows: readonly R[],
     history: HistoryLookup,
     log: Logger,
-  ): Promise<{ rows: Row[]; repeats: number }> {
+  ): Promise<{ rows: R[]; repeats: number }> {
     const d = this.deps;
     if (history.emitted.length === 0 && history.superseded.length === 0)
       return { rows: [...rows], repeats: 0 };
     const emitted = new Set(history.emitted.map(keyOf));
     const superseded = new Set(history.superseded.map(keyOf));
-    const keep: Row[] = [];
+    const keep: R[] = [];
     const repeats: ClaimVersionRef[] = [];
     let stale = 0;
     for (const r of rows) {

@@ -144,24 +144,25 @@ describe("Enricher", () => {
     expect(lookups.queries.clients).toBe(2);
   });
 
-  it("caches only successes: a client added upstream is found on the next batch", async () => {
-    const { data, lookups, claims } = world(4);
-    lookups.removeClients(data.clients.map((c) => c.client_id as string));
+  it.each<[string, string, (w: ReturnType<typeof world>) => void]>([
+    [
+      "a client added upstream is found on the next batch",
+      "client_missing",
+      ({ data, lookups }) => lookups.removeClients(data.clients.map((c) => c.client_id as string)),
+    ],
+    [
+      "a client fixed upstream after failing its schema is read again",
+      "client_invalid",
+      ({ data, lookups }) =>
+        lookups.upsertClients(data.clients.map((c) => ({ client_id: c.client_id, name: "ONLY A NAME" }))),
+    ],
+  ])("caches only successes: %s", async (_, reason, breakClients) => {
+    const w = world(4);
+    const { data, lookups, claims } = w;
+    breakClients(w);
     const enricher = new Enricher(lookups);
     const first = await enricher.enrich(claims);
-    expect(first.map((e) => (e.ok ? "ok" : e.reason))).toEqual(claims.map(() => "client_missing"));
-    lookups.upsertClients(data.clients);
-    const second = await enricher.enrich(claims);
-    expect(second.every((e) => e.ok)).toBe(true);
-  });
-
-  it("caches only successes: a client fixed upstream after failing its schema is read again", async () => {
-    const { data, lookups, claims } = world(4);
-    const broken = data.clients.map((c) => ({ client_id: c.client_id, name: "ONLY A NAME" }));
-    lookups.upsertClients(broken);
-    const enricher = new Enricher(lookups);
-    const first = await enricher.enrich(claims);
-    expect(first.map((e) => (e.ok ? "ok" : e.reason))).toEqual(claims.map(() => "client_invalid"));
+    expect(first.map((e) => (e.ok ? "ok" : e.reason))).toEqual(claims.map(() => reason));
     lookups.upsertClients(data.clients);
     const second = await enricher.enrich(claims);
     expect(second.every((e) => e.ok)).toBe(true);
